@@ -1,0 +1,65 @@
+# TXNG Cert — see README. Every target works from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# xstatic-bootstrap builds only with setuptools<81 in its build environment.
+export PIP_CONSTRAINT := $(CURDIR)/constraints-build.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Production-like values for `check --deploy` (never used to serve anything).
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=lint-only-0f3c9a7e5d1b4c8a9e2f6d0b3a7c5e1f9d8b2a4c6e0f1a3b5 \
+	ALLOWED_HOSTS=txng-cert.example.vn SITE_URL=https://txng-cert.example.vn
+
+# Integration services (override from the environment).
+INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/txng_cert
+INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/14
+INTEGRATION_RESULT_BACKEND ?= redis://127.0.0.1:6379/15
+
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: install demo test test-integration lint bench messages serve clean
+
+$(VENV)/.installed: pyproject.toml constraints-build.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]' 2>&1 | grep -v "^WARNING: Location"; test $${PIPESTATUS[0]} -eq 0
+	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	msgfmt --check-format -o $@ $<
+
+install: $(VENV)/.installed $(MO_FILES)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000 — accounts: admin, enterprise, enterprise2, cbstaff, lead, assessor, decider, regulator"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+serve: install
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest -m "not integration" -q $(PYTEST_ARGS)
+
+test-integration: install
+	DATABASE_URL=$${DATABASE_URL:-$(INTEGRATION_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(INTEGRATION_BROKER_URL)} \
+	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-$(INTEGRATION_RESULT_BACKEND)} \
+	$(PY) -m pytest -m integration -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) bench/run.py
+
+# Developer helper: refresh the catalogues from the sources (needs gettext's xgettext).
+messages: install
+	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+
+clean:
+	rm -rf $(VENV) staticfiles $(MO_FILES)

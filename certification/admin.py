@@ -1,0 +1,86 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+
+from certification.models import Membership, Organisation, Province
+from certification.services import membership_end, membership_grant, membership_validate
+from core.exceptions import DomainError
+
+
+@admin.register(Province)
+class ProvinceAdmin(GuardedModelAdmin):
+    list_display = ("name", "code", "authority_name")
+    search_fields = ("name", "code")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(GuardedModelAdmin):
+    list_display = ("name", "kind", "tax_code", "code", "province", "sector", "is_active")
+    list_filter = ("kind", "province", "sector", "is_active")
+    search_fields = ("name", "short_name", "tax_code", "code")
+    list_select_related = ("province",)
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "role", "organisation", "jurisdiction", "title")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            membership_validate(
+                user=data["user"],
+                role=data["role"],
+                organisation=data.get("organisation"),
+                jurisdiction=data.get("jurisdiction"),
+            )
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Memberships are granted and ended through the services, so permissions follow."""
+
+    form = MembershipForm
+    list_display = ("user", "role", "organisation", "jurisdiction", "created_at", "ended_at")
+    list_filter = ("role", "ended_at")
+    search_fields = ("user__username", "user__full_name", "organisation__name")
+    list_select_related = ("user", "organisation", "jurisdiction")
+    autocomplete_fields = ("user", "organisation")
+    actions = ["end_memberships"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("ended_at",)
+        return ("user", "role", "organisation", "jurisdiction", "title", "ended_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing is editable on an existing membership
+        created = membership_grant(
+            user=obj.user,
+            role=obj.role,
+            organisation=obj.organisation,
+            jurisdiction=obj.jurisdiction,
+            title=obj.title,
+            by=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("End the selected memberships"))
+    def end_memberships(self, request, queryset):
+        ended = 0
+        for membership in queryset.active():
+            try:
+                membership_end(membership=membership, by=request.user)
+                ended += 1
+            except (DomainError, PermissionDenied) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(request, _("%(n)d membership(s) ended.") % {"n": ended})

@@ -1,0 +1,69 @@
+import factory
+
+from certification.models import Organisation, Province, Role
+from certification.services import membership_grant
+from certification.validators import tax_code_check_digit
+from core.models import User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"Người dùng {n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.vn")
+    password = factory.django.Password("pw-Secret-2026")
+
+
+class ProvinceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Province
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"province-{n}")
+    name = factory.Sequence(lambda n: f"Tỉnh {n}")
+
+
+def _valid_tax_code(n: int) -> str:
+    """The n-th valid enterprise tax code in a test range (skips numbers without a check digit)."""
+    serial = 1_000_000 + n
+    while True:
+        first_nine = f"59{serial:07d}"
+        digit = tax_code_check_digit(first_nine)
+        if digit is not None:
+            return f"{first_nine}{digit}"
+        serial += 5_000_000  # a range no other n uses
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = Organisation.Kind.ENTERPRISE
+    name = factory.Sequence(lambda n: f"Công ty TNHH Nông sản {n}")
+    tax_code = factory.Sequence(_valid_tax_code)
+    address = "Số 1 Lê Lợi"
+    commune = "Phường Pleiku"
+    province = factory.SubFactory(ProvinceFactory)
+    sector = "crop"
+    email = "lienhe@example.vn"
+    phone = "0269 000 000"
+
+
+class BodyFactory(EnterpriseFactory):
+    kind = Organisation.Kind.CERTIFICATION_BODY
+    name = factory.Sequence(lambda n: f"Tổ chức chứng nhận {n}")
+    code = factory.Sequence(lambda n: f"CB{n}")
+    registration_number = factory.Sequence(lambda n: f"{n}/2026/ĐK")
+
+
+def grant(user: User, role: str, scope, *, by: User) -> User:
+    """Give `user` a role through the real service (so permissions are granted as in life)."""
+    if role == Role.REGULATOR:
+        membership_grant(user=user, role=role, jurisdiction=scope, by=by)
+    else:
+        membership_grant(user=user, role=role, organisation=scope, by=by)
+    return user

@@ -1,0 +1,11 @@
+"""Celery application. Tasks run eagerly in-process unless CELERY_BROKER_URL is set."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("txng_cert")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

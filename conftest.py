@@ -1,0 +1,83 @@
+"""Fixtures shared by every app's tests: the cast of people and organisations."""
+
+import pytest
+
+from certification.models import Role
+from certification.tests.factories import (
+    BodyFactory,
+    EnterpriseFactory,
+    ProvinceFactory,
+    UserFactory,
+    grant,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing cost is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def province(db):
+    return ProvinceFactory(code="gia-lai", name="Gia Lai", authority_name="Sở KH&CN tỉnh Gia Lai")
+
+
+@pytest.fixture
+def other_province(db):
+    return ProvinceFactory(code="kon-tum", name="Kon Tum")
+
+
+@pytest.fixture
+def enterprise(province):
+    return EnterpriseFactory(province=province, name="Công ty TNHH Cà phê Chư Sê")
+
+
+@pytest.fixture
+def other_enterprise(province):
+    return EnterpriseFactory(province=province, name="Công ty CP Hồ tiêu Ia Grai")
+
+
+@pytest.fixture
+def body(province):
+    return BodyFactory(province=province, code="GLCERT")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def enterprise_user(enterprise, admin_user):
+    return grant(UserFactory(username="ent"), Role.ENTERPRISE, enterprise, by=admin_user)
+
+
+@pytest.fixture
+def other_enterprise_user(other_enterprise, admin_user):
+    return grant(UserFactory(username="ent2"), Role.ENTERPRISE, other_enterprise, by=admin_user)
+
+
+@pytest.fixture
+def cb_staff(body, admin_user):
+    return grant(UserFactory(username="staff"), Role.CB_STAFF, body, by=admin_user)
+
+
+@pytest.fixture
+def lead_assessor(body, admin_user):
+    return grant(UserFactory(username="lead"), Role.ASSESSOR, body, by=admin_user)
+
+
+@pytest.fixture
+def decider(body, admin_user):
+    return grant(UserFactory(username="decider"), Role.DECISION_MAKER, body, by=admin_user)
+
+
+@pytest.fixture
+def regulator(province, admin_user):
+    return grant(UserFactory(username="reg"), Role.REGULATOR, province, by=admin_user)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")

@@ -1,0 +1,101 @@
+"""Fixtures for the integration suite (`make test-integration`): real PostgreSQL, Redis and
+a Celery worker in its own process. Missing services fail the suite; they never skip it."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _integration_needs_real_services(request):
+    if request.node.get_closest_marker("integration") is None:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.fail(f"integration tests need DATABASE_URL on PostgreSQL, got {engine}")
+    if not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.fail("integration tests need CELERY_BROKER_URL (Redis), not eager tasks")
+
+
+def _database_url_of_test_database() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A `celery worker` in a separate process, on the test database and a queue of its own.
+
+    Yields the worker's PID once it has answered a ping task.
+    """
+    from config.celery import app
+    from core.tasks import ping
+
+    queue = f"txng-test-{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        database_url = _database_url_of_test_database()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or "",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / f"celery-{queue}.log", "w") as log:
+        yield from _run_worker(app, ping, queue, env, log)
+
+
+def _run_worker(app, ping, queue: str, env: dict, log):
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        answer = ping.apply_async(queue=queue).get(timeout=60)
+        assert answer["pid"] == worker.pid, "the ping was answered by another worker"
+        yield worker.pid
+    finally:
+        app.conf.task_default_queue = previous_queue
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

@@ -4,7 +4,19 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from certification.models import Membership, Organisation, Province
+from certification.models import (
+    Appeal,
+    Application,
+    BodyRegistration,
+    Certificate,
+    Complaint,
+    ConflictDeclaration,
+    Decision,
+    Membership,
+    Organisation,
+    Province,
+    Scheme,
+)
 from certification.services import membership_end, membership_grant, membership_validate
 from core.exceptions import DomainError
 
@@ -84,3 +96,108 @@ class MembershipAdmin(admin.ModelAdmin):
             except (DomainError, PermissionDenied) as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, _("%(n)d membership(s) ended.") % {"n": ended})
+
+
+class WorkflowAdmin(admin.ModelAdmin):
+    """State is never edited here: it changes only through the services (pages and API)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["state"]
+        if obj is not None:
+            fields += [f.name for f in self.model._meta.fields if f.name not in {"id"}]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scheme)
+class SchemeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "standard",
+        "validity_months",
+        "surveillance_interval_months",
+        "is_active",
+    )
+    search_fields = ("code", "name", "standard")
+
+
+@admin.register(Application)
+class ApplicationAdmin(WorkflowAdmin):
+    list_display = ("number", "enterprise", "body", "scheme", "kind", "state", "created_at")
+    list_filter = ("state", "kind", "body", "scheme")
+    search_fields = ("number", "enterprise__name", "enterprise__tax_code")
+    list_select_related = ("enterprise", "body", "scheme")
+
+    def has_add_permission(self, request):
+        return False  # applications are opened through the pages or the API (numbering, history)
+
+
+@admin.register(Decision)
+class DecisionAdmin(WorkflowAdmin):
+    list_display = ("application", "outcome", "decision_maker", "decided_on")
+    list_select_related = ("application", "decision_maker")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(WorkflowAdmin):
+    list_display = (
+        "number",
+        "enterprise",
+        "body",
+        "state",
+        "issued_on",
+        "valid_until",
+        "next_surveillance_due",
+    )
+    list_filter = ("state", "body", "scheme")
+    search_fields = ("number", "enterprise__name", "enterprise__tax_code")
+    list_select_related = ("enterprise", "body")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BodyRegistration)
+class BodyRegistrationAdmin(WorkflowAdmin):
+    list_display = ("body", "scheme", "jurisdiction", "state", "registration_number", "valid_until")
+    list_filter = ("state", "jurisdiction", "scheme")
+    list_select_related = ("body", "scheme", "jurisdiction")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(WorkflowAdmin):
+    list_display = ("enterprise", "subject", "state", "handler", "created_at")
+    list_filter = ("state", "subject")
+    list_select_related = ("enterprise", "handler")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(WorkflowAdmin):
+    list_display = ("subject", "body", "enterprise", "state", "complainant_email", "created_at")
+    list_filter = ("state", "body")
+    list_select_related = ("body", "enterprise")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(admin.ModelAdmin):
+    list_display = ("user", "enterprise", "created_at", "ended_on")
+    list_select_related = ("user", "enterprise")
+    autocomplete_fields = ("user", "enterprise")

@@ -3,7 +3,13 @@
 from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user, get_user_perms
 
-from certification.models import ROLE_PERMISSIONS, Membership, Organisation, Province, Role
+from certification.models.organisations import (
+    ROLE_PERMISSIONS,
+    Membership,
+    Organisation,
+    Province,
+    Role,
+)
 from core.models import User
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.models import LogEntry, User
+from core.models import Counter, LogEntry, User
 
 
 @admin.register(User)
@@ -34,6 +34,23 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Counter)
+class CounterAdmin(admin.ModelAdmin):
+    """Read-only: numbers are handed out by the services."""
+
+    list_display = ("series", "year", "value")
+    list_filter = ("year",)
 
     def has_add_permission(self, request):
         return False

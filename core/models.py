@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,7 +89,7 @@ class LogEntry(models.Model):
     )
     actor_name = models.CharField(_("by (name at the time)"), max_length=200)
     comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     objects = LogEntryQuerySet.as_manager()
@@ -109,3 +110,24 @@ class LogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Log entries are append-only: they cannot be deleted.")
+
+
+class Counter(models.Model):
+    """The last number handed out in a series (e.g. certificates of one body in one year).
+
+    Numbers come from `core.services.next_number`, which locks this row: gap-free and unique
+    under concurrent use."""
+
+    series = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="counter_series_year_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.value}"

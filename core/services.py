@@ -3,9 +3,9 @@
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
-from core.models import LogEntry, User
+from core.models import Counter, LogEntry, User
 
 _SECRET_MARKERS = ("password", "secret", "token", "key")
 
@@ -56,3 +56,14 @@ def log_transition(
 def history_of(obj: models.Model):
     """The object's log entries, oldest first, with the actor loaded (one query)."""
     return LogEntry.objects.for_object(obj).select_related("actor").order_by("created_at", "id")
+
+
+def next_number(series: str, year: int) -> int:
+    """The next number of `series` in `year`, gap-free: the counter row is locked until the
+    caller's transaction ends, so a rolled-back caller gives its number back."""
+    with transaction.atomic():
+        Counter.objects.bulk_create([Counter(series=series, year=year)], ignore_conflicts=True)
+        counter = Counter.objects.select_for_update().get(series=series, year=year)
+        counter.value += 1
+        counter.save(update_fields=["value"])
+        return counter.value

@@ -1,0 +1,39 @@
+from certification.models.organisations import (
+    ROLE_PERMISSIONS,
+    Membership,
+    MembershipQuerySet,
+    Organisation,
+    Province,
+    Role,
+    Sector,
+)
+from certification.models.schemes import DocumentType, Scheme
+from certification.models.applications import (  # noqa: I001  (order matters: applications needs the above)
+    Application,
+    ConflictDeclaration,
+    Decision,
+    SupplyChainStage,
+)
+from certification.models.certificates import Certificate
+from certification.models.registrations import BodyRegistration
+from certification.models.appeals import Appeal, Complaint
+
+__all__ = [
+    "ROLE_PERMISSIONS",
+    "Appeal",
+    "Application",
+    "BodyRegistration",
+    "Certificate",
+    "Complaint",
+    "ConflictDeclaration",
+    "Decision",
+    "DocumentType",
+    "Membership",
+    "MembershipQuerySet",
+    "Organisation",
+    "Province",
+    "Role",
+    "Scheme",
+    "Sector",
+    "SupplyChainStage",
+]

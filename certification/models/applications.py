@@ -1,0 +1,418 @@
+"""Applications (hồ sơ đăng ký chứng nhận) and certification decisions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from certification import rules
+from certification.models.organisations import Organisation
+from certification.models.schemes import Scheme
+from core.exceptions import DomainError
+from core.models import TimeStampedModel
+from core.workflow import guard
+
+
+class SupplyChainStage(models.TextChoices):
+    PRIMARY_PRODUCTION = "primary_production", gettext_lazy("Growing / farming")
+    HARVESTING = "harvesting", gettext_lazy("Harvesting / collection")
+    PROCESSING = "processing", gettext_lazy("Processing")
+    PACKING = "packing", gettext_lazy("Packing")
+    STORAGE = "storage", gettext_lazy("Storage")
+    TRANSPORT = "transport", gettext_lazy("Transport")
+    DISTRIBUTION = "distribution", gettext_lazy("Distribution / wholesale")
+    RETAIL = "retail", gettext_lazy("Retail")
+    EXPORT = "export", gettext_lazy("Export")
+
+
+# --- Guards -------------------------------------------------------------------------------
+
+
+@guard(
+    "scope_missing",
+    gettext_lazy(
+        "Fill in the scope first: at least one product, one site and one supply-chain stage."
+    ),
+)
+def scope_filled(application) -> bool:
+    return bool(application.products and application.sites and application.stages)
+
+
+@guard("documents_missing", gettext_lazy("Required documents are missing."))
+def required_documents_attached(application):
+    missing = application.missing_document_types()
+    if not missing:
+        return True
+    from certification.models.schemes import DocumentType
+
+    labels = ", ".join(
+        str(DocumentType(t).label) if t in DocumentType.values else t for t in missing
+    )
+    return DomainError(
+        _("Attach the required documents first: %(types)s.") % {"types": labels},
+        code="documents_missing",
+    )
+
+
+@guard(
+    "body_not_registered", gettext_lazy("The certification body is not registered for this scheme.")
+)
+def body_registered_for_scheme(application) -> bool:
+    from certification.models.registrations import BodyRegistration
+
+    return BodyRegistration.objects.active_for(application.body_id, application.scheme_id).exists()
+
+
+@guard("evaluation_incomplete", gettext_lazy("The evaluation is not complete."))
+def evaluation_complete(application):
+    from audits.selectors import decision_blockers
+
+    problems = decision_blockers(application)
+    if not problems:
+        return True
+    code, message = problems[0]
+    return DomainError(message, code=code)
+
+
+class Application(FSMModelMixin, TimeStampedModel):
+    """An enterprise's request to certify its traceability system under a scheme."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", gettext_lazy("Draft")  # being prepared, editable
+        SUBMITTED = "submitted", gettext_lazy("Submitted")  # waiting for the body to review
+        UNDER_REVIEW = (
+            "under_review",
+            gettext_lazy("Under review"),
+        )  # the body checks completeness and competence
+        REVISION_REQUESTED = (
+            "revision_requested",
+            gettext_lazy("Revision requested"),
+        )  # back with the enterprise
+        REJECTED = "rejected", gettext_lazy("Rejected")  # final: not accepted for certification
+        IN_EVALUATION = (
+            "in_evaluation",
+            gettext_lazy("In evaluation"),
+        )  # contract signed, audits running
+        DECISION_PENDING = (
+            "decision_pending",
+            gettext_lazy("Decision pending"),
+        )  # technically reviewed
+        CERTIFIED = "certified", gettext_lazy("Certified")  # final: certificate issued
+        REFUSED = "refused", gettext_lazy("Refused")  # final: certification refused
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")  # final: withdrawn by the enterprise
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", gettext_lazy("Initial certification")
+        RECERTIFICATION = "recertification", gettext_lazy("Recertification")
+        SCOPE_EXTENSION = "scope_extension", gettext_lazy("Scope extension")
+
+    number = models.CharField(gettext_lazy("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(
+        gettext_lazy("type"), max_length=20, choices=Kind.choices, default=Kind.INITIAL
+    )
+    state = FSMField(
+        gettext_lazy("state"),
+        max_length=24,
+        choices=State.choices,
+        default=State.DRAFT,
+        protected=True,
+    )
+    enterprise = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        limit_choices_to={"kind": "enterprise"},
+        verbose_name=gettext_lazy("enterprise"),
+    )
+    body = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="received_applications",
+        limit_choices_to={"kind": "certification_body"},
+        verbose_name=gettext_lazy("certification body"),
+    )
+    scheme = models.ForeignKey(
+        Scheme,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=gettext_lazy("scheme"),
+    )
+    renews = models.ForeignKey(
+        "certification.Certificate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=gettext_lazy("certificate renewed or extended"),
+    )
+    # Scope: products [{"name", "gtin"}], sites [{"name", "address"}], stages [SupplyChainStage].
+    products = models.JSONField(gettext_lazy("products"), default=list, blank=True)
+    sites = models.JSONField(gettext_lazy("sites"), default=list, blank=True)
+    stages = models.JSONField(gettext_lazy("supply-chain stages"), default=list, blank=True)
+    sector_standard = models.CharField(
+        gettext_lazy("sector traceability standard"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("E.g. TCVN 12827:2023."),
+    )
+    scope_note = models.TextField(gettext_lazy("scope description"), blank=True)
+    contact_name = models.CharField(gettext_lazy("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(gettext_lazy("contact e-mail"), blank=True)
+    contact_phone = models.CharField(gettext_lazy("contact phone"), max_length=30, blank=True)
+    # Filed by the body's staff for an enterprise that applied on paper.
+    filed_by_body = models.BooleanField(
+        gettext_lazy("filed by the body on the enterprise's behalf"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
+    )
+    submitted_at = models.DateTimeField(gettext_lazy("submitted at"), null=True, blank=True)
+    # Application review (accept).
+    contract_reference = models.CharField(
+        gettext_lazy("contract reference"), max_length=100, blank=True
+    )
+    scope_within_competence = models.BooleanField(
+        gettext_lazy("scope within the body's competence"), default=False
+    )
+    # Technical review (submit_for_decision) and decision.
+    technical_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("technical reviewer"),
+    )
+    technical_review_note = models.TextField(gettext_lazy("technical review note"), blank=True)
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("assigned decision maker"),
+    )
+
+    class Meta:
+        verbose_name = gettext_lazy("application")
+        verbose_name_plural = gettext_lazy("applications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["body", "state"]),
+            models.Index(fields=["enterprise", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="initial") | Q(renews__isnull=False),
+                name="application_renewal_names_its_certificate",
+                violation_error_message=gettext_lazy(
+                    "A recertification or scope extension names the certificate it renews."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("New application")
+
+    # --- derived ------------------------------------------------------------------------
+
+    def missing_document_types(self) -> list[str]:
+        from documents.selectors import document_types_of
+
+        present = document_types_of(self)
+        return [t for t in self.scheme.required_document_types if t not in present]
+
+    # --- transitions (state only; services do the rest) ----------------------------------
+
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.SUBMITTED,
+        conditions=[scope_filled, required_documents_attached],
+        permission=rules.applicant_or_body_on_behalf,
+        custom={"label": gettext_lazy("Submit")},
+    )
+    def submit(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.UNDER_REVIEW,
+        permission=rules.body_staff,
+        custom={"label": gettext_lazy("Start review")},
+    )
+    def start_review(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.REVISION_REQUESTED,
+        permission=rules.body_staff,
+        custom={"label": gettext_lazy("Request revision"), "requires": ("comment",)},
+    )
+    def request_revision(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.REVISION_REQUESTED,
+        target=State.SUBMITTED,
+        conditions=[scope_filled, required_documents_attached],
+        permission=rules.applicant_or_body_on_behalf,
+        custom={"label": gettext_lazy("Resubmit")},
+    )
+    def resubmit(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.REJECTED,
+        permission=rules.body_staff,
+        custom={"label": gettext_lazy("Reject"), "requires": ("comment",)},
+    )
+    def reject(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.IN_EVALUATION,
+        conditions=[body_registered_for_scheme],
+        permission=rules.body_staff,
+        custom={
+            "label": gettext_lazy("Accept"),
+            "requires": ("contract_reference", "scope_within_competence"),
+        },
+    )
+    def accept(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.IN_EVALUATION,
+        target=State.DECISION_PENDING,
+        conditions=[evaluation_complete],
+        permission=rules.body_staff_as_technical_reviewer,
+        custom={
+            "label": gettext_lazy("Submit for decision"),
+            "requires": ("technical_review_note",),
+        },
+    )
+    def submit_for_decision(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.IN_EVALUATION,
+        permission=rules.impartial_decision_maker,
+        custom={"label": gettext_lazy("Return to evaluation"), "requires": ("comment",)},
+    )
+    def return_to_evaluation(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.CERTIFIED,
+        permission=rules.impartial_decision_maker,
+        custom={"label": gettext_lazy("Grant certification")},
+    )
+    def grant(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.DECISION_PENDING,
+        target=State.REFUSED,
+        permission=rules.impartial_decision_maker,
+        custom={"label": gettext_lazy("Refuse certification"), "requires": ("comment",)},
+    )
+    def refuse(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[
+            State.DRAFT,
+            State.SUBMITTED,
+            State.UNDER_REVIEW,
+            State.REVISION_REQUESTED,
+            State.IN_EVALUATION,
+        ],
+        target=State.WITHDRAWN,
+        permission=rules.enterprise_of_applicant,
+        custom={"label": gettext_lazy("Withdraw the application")},
+    )
+    def withdraw(self):
+        pass
+
+
+class Decision(TimeStampedModel):
+    """The certification decision on an application (grant or refuse)."""
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", gettext_lazy("Certification granted")
+        REFUSED = "refused", gettext_lazy("Certification refused")
+
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="decision",
+        verbose_name=gettext_lazy("application"),
+    )
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("decision maker"),
+    )
+    outcome = models.CharField(gettext_lazy("outcome"), max_length=10, choices=Outcome.choices)
+    reasons = models.TextField(gettext_lazy("reasons"), blank=True)
+    technical_review_note = models.TextField(gettext_lazy("technical review note"), blank=True)
+    decided_on = models.DateField(gettext_lazy("decided on"))
+    number = models.CharField(gettext_lazy("decision number"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("certification decision")
+        verbose_name_plural = gettext_lazy("certification decisions")
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_outcome_display()}"
+
+
+class ConflictDeclaration(TimeStampedModel):
+    """A person's declared conflict of interest with a client (consultancy, employment,
+    financial or family ties). Such a person is never assigned to decide the client's files."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+        verbose_name=gettext_lazy("person"),
+    )
+    enterprise = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+        verbose_name=gettext_lazy("client"),
+    )
+    description = models.TextField(gettext_lazy("nature of the conflict"))
+    ended_on = models.DateField(gettext_lazy("no longer relevant from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("declared conflict of interest")
+        verbose_name_plural = gettext_lazy("declared conflicts of interest")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.enterprise}"

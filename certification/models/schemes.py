@@ -1,0 +1,93 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class DocumentType(models.TextChoices):
+    """Kinds of documents an application or registration carries (scheme requirements)."""
+
+    BUSINESS_REGISTRATION = "business_registration", _("Business registration certificate")
+    TRACEABILITY_PROCEDURE = "traceability_procedure", _("Traceability procedures")
+    SCOPE_STATEMENT = "scope_statement", _("Scope statement (products, stages, sites)")
+    PROCESS_MAP = "process_map", _("Material-flow diagram")
+    PRODUCT_LIST = "product_list", _("Product list with GTINs")
+    SITE_LIST = "site_list", _("List of sites")
+    SELF_ASSESSMENT = "self_assessment", _("Self-assessment against TCVN 12850")
+    QUALITY_MANUAL = "quality_manual", _("Quality manual of the certification body")
+    ASSESSOR_LIST = "assessor_list", _("List of assessors with qualifications")
+    LEGAL_DOCUMENTS = "legal_documents", _("Legal documents")
+    GENERAL = "general", _("Other document")
+
+
+class Scheme(TimeStampedModel):
+    """A certification programme: the standard audited against and the rules' parameters.
+
+    The defaults are those of ../shared/spec/workflow.md and standards.md; a body or the
+    regulator may tune them per scheme, never in code."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    standard = models.CharField(_("standard"), max_length=100, help_text=_("E.g. TCVN 12850:2019."))
+    checklist_code = models.CharField(
+        _("checklist template"),
+        max_length=100,
+        blank=True,
+        help_text=_("Code of the checklist template."),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("certificate validity (months)"), default=36
+    )
+    surveillance_interval_months = models.PositiveSmallIntegerField(
+        _("surveillance interval (months)"), default=12
+    )
+    major_close_days = models.PositiveSmallIntegerField(
+        _("days to close a major finding"),
+        default=90,
+        help_text=_("Counted from the last day of the audit."),
+    )
+    minor_plan_days = models.PositiveSmallIntegerField(
+        _("days to submit a corrective-action plan for a minor finding"), default=30
+    )
+    stage2_within_months = models.PositiveSmallIntegerField(
+        _("stage 2 within (months of stage 1)"), default=6
+    )
+    major_verify_months = models.PositiveSmallIntegerField(
+        _("majors verified closed within (months of stage 2)"),
+        default=6,
+        help_text=_("Past this, a new stage 2 is needed before a decision."),
+    )
+    suspension_max_months = models.PositiveSmallIntegerField(
+        _("longest suspension (months)"), default=6
+    )
+    restore_within_months = models.PositiveSmallIntegerField(
+        _("restoration after expiry within (months)"), default=6
+    )
+    trace_test_target_hours = models.DecimalField(
+        _("trace-test target time (hours)"), max_digits=4, decimal_places=1, default=4
+    )
+    escalate_overdue_minors = models.BooleanField(
+        _("raise overdue minor findings to major"), default=True
+    )
+    minors_per_section_warning = models.PositiveSmallIntegerField(
+        _("minors in one section that may be raised to a major"), default=3
+    )
+    appeal_days = models.PositiveSmallIntegerField(_("days to lodge an appeal"), default=30)
+    registration_validity_years = models.PositiveSmallIntegerField(
+        _("body registration validity (years)"), default=5
+    )
+    required_document_types = models.JSONField(
+        _("required document types"),
+        default=list,
+        blank=True,
+        help_text=_("Document types an application must carry before it is submitted."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("certification scheme")
+        verbose_name_plural = _("certification schemes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.standard})"

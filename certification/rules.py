@@ -25,7 +25,8 @@ def enterprise_of_applicant(obj, user):
 
 @rule(
     gettext_lazy(
-        "Only the enterprise's users, or the body's staff for an application filed on paper, may do this."
+        "Only the enterprise's users, or the body's staff for an application filed on paper, "
+        "may do this."
     )
 )
 def applicant_or_body_on_behalf(application, user):

@@ -1,3 +1,11 @@
+from certification.models.appeals import Appeal, Complaint
+from certification.models.applications import (
+    Application,
+    ConflictDeclaration,
+    Decision,
+    SupplyChainStage,
+)
+from certification.models.certificates import Certificate
 from certification.models.organisations import (
     ROLE_PERMISSIONS,
     Membership,
@@ -7,16 +15,8 @@ from certification.models.organisations import (
     Role,
     Sector,
 )
-from certification.models.schemes import DocumentType, Scheme
-from certification.models.applications import (  # noqa: I001  (order matters: applications needs the above)
-    Application,
-    ConflictDeclaration,
-    Decision,
-    SupplyChainStage,
-)
-from certification.models.certificates import Certificate
 from certification.models.registrations import BodyRegistration
-from certification.models.appeals import Appeal, Complaint
+from certification.models.schemes import DocumentType, Scheme
 
 __all__ = [
     "ROLE_PERMISSIONS",

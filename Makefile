@@ -33,6 +33,7 @@ install: $(VENV)/.installed $(MO_FILES)
 
 demo: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_checklists
 	$(PY) manage.py seed_demo
 	@echo "Open http://127.0.0.1:8000 — accounts: admin, enterprise, enterprise2, cbstaff, lead, assessor, decider, regulator"
 	$(PY) manage.py runserver 127.0.0.1:8000

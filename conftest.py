@@ -18,6 +18,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded and generated files of a test never land in the project's media folder.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def province(db):
     return ProvinceFactory(code="gia-lai", name="Gia Lai", authority_name="Sở KH&CN tỉnh Gia Lai")

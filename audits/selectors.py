@@ -1,24 +1,245 @@
-"""Reads about audits that other apps rely on. (Interim: the audits app fills these in.)"""
+"""Reads about audits: what other apps rely on (team, readiness for a decision, impartiality)
+and what a user may see, authorised where it is fetched."""
 
+from dateutil.relativedelta import relativedelta
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user
+
+from audits.models import TRACE_TEST_KINDS, Audit, AuditTeamMember, Finding, TraceTest
+from certification.models import Application, Role
+from certification.selectors import jurisdictions_of, organisations_for_role
+from core.clock import today
+from core.models import User
+
+# The closed audits a decision needs, by kind of application; the last one named is the
+# audit the decision rests on (it carries the trace test).
+REQUIRED_AUDITS = {
+    Application.Kind.INITIAL: (Audit.Kind.STAGE1, Audit.Kind.STAGE2),
+    Application.Kind.RECERTIFICATION: (Audit.Kind.RECERTIFICATION,),
+    Application.Kind.SCOPE_EXTENSION: (Audit.Kind.SPECIAL,),
+}
 
 
 def team_user_ids(application) -> set[int]:
     """Users on any non-cancelled audit team of `application` (any role)."""
-    return set()
+    return set(
+        AuditTeamMember.objects.filter(
+            Q(audit__application=application) | Q(audit__certificate__application=application)
+        )
+        .exclude(audit__state=Audit.State.CANCELLED)
+        .values_list("user_id", flat=True)
+    )
+
+
+def application_ids_on_team(user) -> QuerySet:
+    """Ids of the applications whose audits (or whose certificates' audits) `user` is on the
+    team of, cancelled audits aside: a subquery for `pk__in`."""
+    if not user.is_authenticated:
+        return Application.objects.none().values_list("pk", flat=True)
+    return (
+        AuditTeamMember.objects.filter(user_id=user.pk)
+        .exclude(audit__state=Audit.State.CANCELLED)
+        .annotate(
+            application_id=Coalesce("audit__application_id", "audit__certificate__application_id")
+        )
+        .values_list("application_id", flat=True)
+    )
 
 
 def decision_blockers(application) -> list[tuple[str, str]]:
     """Why `application` is not ready for a decision: (guard code, reason) pairs, first the
     most fundamental. Empty when ready."""
-    return [("audit_missing", _("The required audits are not closed yet."))]
+    problems: list[tuple[str, str]] = []
+    closed = (
+        Audit.objects.filter(application=application, state=Audit.State.CLOSED)
+        .annotate(has_trace_test=Exists(TraceTest.objects.filter(audit=OuterRef("pk"))))
+        .order_by("-actual_end", "-pk")
+    )
+    latest: dict[str, Audit] = {}
+    for audit in closed:
+        latest.setdefault(audit.kind, audit)
+    required = REQUIRED_AUDITS[application.kind]
+    missing = [kind for kind in required if kind not in latest]
+    if missing:
+        problems.append(
+            (
+                "audit_missing",
+                _("These audits are not closed yet: %(kinds)s.")
+                % {"kinds": ", ".join(str(Audit.Kind(k).label) for k in missing)},
+            )
+        )
+    decisive = latest.get(required[-1])
+    if decisive is not None and decisive.kind in TRACE_TEST_KINDS and not decisive.has_trace_test:
+        problems.append(
+            (
+                "trace_test_missing",
+                _("No trace test was recorded in the audit: %(audit)s.")
+                % {"audit": decisive.get_kind_display()},
+            )
+        )
+
+    findings = list(
+        Finding.objects.filter(audit__application=application)
+        .exclude(audit__state=Audit.State.CANCELLED)
+        .values("audit_id", "severity", "state", "verified_at")
+    )
+    majors = [f for f in findings if f["severity"] == Finding.Severity.MAJOR]
+    stage2 = latest.get(Audit.Kind.STAGE2) if application.kind == Application.Kind.INITIAL else None
+    if stage2 is not None:
+        months = application.scheme.major_verify_months
+        limit = stage2.actual_end + relativedelta(months=months)
+        late = [
+            f
+            for f in majors
+            if f["audit_id"] == stage2.pk
+            and (
+                (
+                    f["state"] == Finding.State.CLOSED
+                    and f["verified_at"] is not None
+                    and timezone.localdate(f["verified_at"]) > limit
+                )
+                or (f["state"] != Finding.State.CLOSED and today() > limit)
+            )
+        ]
+        if late:
+            problems.append(
+                (
+                    "new_stage2_required",
+                    _(
+                        "A major finding of the stage 2 audit was not verified closed within "
+                        "%(n)d months of its last day: a new stage 2 audit is required."
+                    )
+                    % {"n": months},
+                )
+            )
+    open_majors = sum(1 for f in majors if f["state"] != Finding.State.CLOSED)
+    if open_majors:
+        problems.append(
+            (
+                "major_open",
+                _("Major findings not closed: %(n)d.") % {"n": open_majors},
+            )
+        )
+    minors_without_plan = sum(
+        1
+        for f in findings
+        if f["severity"] == Finding.Severity.MINOR
+        and f["state"] not in (Finding.State.PLAN_ACCEPTED, Finding.State.CLOSED)
+    )
+    if minors_without_plan:
+        problems.append(
+            (
+                "minor_without_plan",
+                _("Minor findings without an accepted corrective-action plan: %(n)d.")
+                % {"n": minors_without_plan},
+            )
+        )
+    return problems
 
 
 def recertification_completed(certificate) -> bool:
     """A recertification audit of `certificate` is closed with every major finding closed."""
-    return False
+    open_major = Finding.objects.filter(
+        audit=OuterRef("pk"), severity=Finding.Severity.MAJOR
+    ).exclude(state=Finding.State.CLOSED)
+    return (
+        Audit.objects.filter(
+            application__renews=certificate,
+            kind=Audit.Kind.RECERTIFICATION,
+            state=Audit.State.CLOSED,
+        )
+        .filter(~Exists(open_major))
+        .exists()
+    )
 
 
 def audited_enterprise_ids(user) -> set[int]:
     """Enterprises whose audits `user` was on a team of."""
-    return set()
+    if not user.is_authenticated:
+        return set()
+    rows = (
+        Audit.objects.filter(team__user=user)
+        .exclude(state=Audit.State.CANCELLED)
+        .values_list("application__enterprise_id", "certificate__enterprise_id")
+    )
+    return {
+        application_enterprise or certificate_enterprise
+        for application_enterprise, certificate_enterprise in rows
+    }
+
+
+def audits_visible_to(user: User) -> QuerySet[Audit]:
+    """Audits `user` may see: their teams' (object permission granted on assignment), all of
+    a body where they are an officer or a decision maker, their enterprise's, and — for a
+    regulator — those of bodies or clients in their province."""
+    if not user.is_authenticated or not user.is_active:
+        return Audit.objects.none()
+    on_team = get_objects_for_user(
+        user,
+        "audits.view_audit",
+        klass=Audit,
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+    body_ids = [
+        pk
+        for role in (Role.CB_STAFF, Role.DECISION_MAKER)
+        for pk in organisations_for_role(user, role).values_list("pk", flat=True)
+    ]
+    enterprise_ids = list(
+        organisations_for_role(user, Role.ENTERPRISE).values_list("pk", flat=True)
+    )
+    province_ids = list(jurisdictions_of(user).values_list("pk", flat=True))
+    visible = Q(pk__in=on_team.values("pk"))
+    if body_ids:
+        visible |= Q(application__body_id__in=body_ids) | Q(certificate__body_id__in=body_ids)
+    if enterprise_ids:
+        visible |= Q(application__enterprise_id__in=enterprise_ids) | Q(
+            certificate__enterprise_id__in=enterprise_ids
+        )
+    if province_ids:
+        visible |= (
+            Q(application__body__province_id__in=province_ids)
+            | Q(certificate__body__province_id__in=province_ids)
+            | Q(application__enterprise__province_id__in=province_ids)
+            | Q(certificate__enterprise__province_id__in=province_ids)
+        )
+    return Audit.objects.filter(visible)
+
+
+def audit_get_for_user(user: User, pk: int) -> Audit:
+    """The audit with its application or certificate, client, body and scheme loaded; 404
+    when it does not exist or `user` may not see it."""
+    audit = (
+        audits_visible_to(user)
+        .select_related(
+            "application__enterprise",
+            "application__body",
+            "application__scheme",
+            "certificate__enterprise",
+            "certificate__body",
+            "certificate__scheme",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if audit is None:
+        raise Http404(_("No such audit."))
+    return audit
+
+
+def findings_visible_to(user: User) -> QuerySet[Finding]:
+    """Findings of the audits `user` may see."""
+    return Finding.objects.filter(audit__in=audits_visible_to(user).values("pk"))
+
+
+def finding_get_for_user(user: User, pk: int) -> Finding:
+    """The finding with its audit loaded; 404 when `user` may not see it."""
+    finding = findings_visible_to(user).select_related("audit").filter(pk=pk).first()
+    if finding is None:
+        raise Http404(_("No such finding."))
+    return finding

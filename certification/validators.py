@@ -54,3 +54,22 @@ def validate_body_code(value: str) -> None:
             ),
             code="body_code_format",
         )
+
+
+def gtin_is_valid(value: str) -> bool:
+    """A GS1 GTIN-8/12/13/14 with a correct mod-10 check digit."""
+    if not value or not value.isdigit() or len(value) not in (8, 12, 13, 14):
+        return False
+    digits = [int(d) for d in value]
+    body, check = digits[:-1], digits[-1]
+    # Weights 3,1,3,… from the digit nearest the check digit.
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def validate_gtin(value: str) -> None:
+    if not gtin_is_valid(value):
+        raise ValidationError(
+            _("Enter a GTIN of 8, 12, 13 or 14 digits with a correct check digit."),
+            code="gtin_invalid",
+        )

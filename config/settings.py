@@ -233,6 +233,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # views. MEDIA_URL exists only because Django requires one.
 MEDIA_URL = "/media-not-public/"
 
+# Uploads: refused above this size (413) or when their bytes are not one of these types (415).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+DOCUMENT_ALLOWED_TYPES = env.list(
+    "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
+)
+
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 _static_backend = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -67,3 +67,61 @@ def grant(user: User, role: str, scope, *, by: User) -> User:
     else:
         membership_grant(user=user, role=role, organisation=scope, by=by)
     return user
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "certification.Scheme"
+        django_get_or_create = ("code",)
+
+    code = "tcvn-12850-2019"
+    name = "Chứng nhận hệ thống truy xuất nguồn gốc"
+    standard = "TCVN 12850:2019"
+    checklist_code = "tcvn-12850-2019-system"
+    required_document_types = factory.LazyFunction(list)
+
+
+def registered_body(body, scheme, *, regulator, staff):
+    """`body` registered for `scheme` by walking the registration's real transitions.
+
+    The registration's documents are attached through the documents service when that app
+    provides it; otherwise the submit guard is satisfied by marking the row (test data only).
+    """
+    from certification.models import BodyRegistration
+    from certification.services import (
+        registration_create,
+        registration_register,
+        registration_start_review,
+        registration_submit,
+    )
+
+    registration = registration_create(
+        body=body, scheme=scheme, jurisdiction=regulator_scope(regulator), by=staff
+    )
+    attach_documents(registration, ["quality_manual", "assessor_list", "legal_documents"], by=staff)
+    registration = registration_submit(registration=registration, by=staff)
+    registration = registration_start_review(registration=registration, by=regulator)
+    registration = registration_register(
+        registration=registration, by=regulator, registration_number="01/2026/ĐK"
+    )
+    assert registration.state == BodyRegistration.State.REGISTERED
+    return registration
+
+
+def regulator_scope(regulator):
+    from certification.selectors import jurisdictions_of
+
+    return jurisdictions_of(regulator).get()
+
+
+def attach_documents(owner, doc_types, *, by):
+    """Attach one small PDF per type to `owner` through the documents service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import document_upload
+
+    for doc_type in doc_types:
+        pdf = SimpleUploadedFile(
+            f"{doc_type}.pdf", b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        )
+        document_upload(owner=owner, doc_type=doc_type, file=pdf, by=by)

@@ -1,0 +1,105 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import (
+    AssessorQualification,
+    Audit,
+    AuditTeamMember,
+    Finding,
+    ImpartialityDeclaration,
+    TraceTest,
+)
+from certification.admin import WorkflowAdmin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services (teams carry object permissions, everything is logged):
+    shown here, never edited."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TeamInline(ReadOnlyInline):
+    model = AuditTeamMember
+    fields = ("user", "role", "created_at")
+
+
+class FindingInline(ReadOnlyInline):
+    model = Finding
+    fields = ("severity", "state", "description", "due_date")
+
+
+@admin.register(AssessorQualification)
+class AssessorQualificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "scheme", "valid_from", "valid_until", "is_lead_qualified")
+    list_filter = ("scheme", "is_lead_qualified")
+    search_fields = ("user__username", "user__full_name")
+    list_select_related = ("user", "scheme")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Audit)
+class AuditAdmin(WorkflowAdmin):
+    list_display = ("__str__", "kind", "mode", "state", "planned_start", "planned_end")
+    list_filter = ("state", "kind", "mode")
+    search_fields = ("application__number", "certificate__number")
+    list_select_related = ("application", "certificate")
+    inlines = (TeamInline, FindingInline)
+
+    def has_add_permission(self, request):
+        return False  # planned through the pages or the API (checks, team permissions, log)
+
+
+@admin.register(AuditTeamMember)
+class AuditTeamMemberAdmin(ReadOnlyAdmin):
+    list_display = ("audit", "user", "role", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("audit__application", "audit__certificate", "user")
+
+
+@admin.register(ImpartialityDeclaration)
+class ImpartialityDeclarationAdmin(ReadOnlyAdmin):
+    list_display = ("audit", "user", "is_clean", "signed_at")
+    list_select_related = ("audit__application", "audit__certificate", "user")
+
+    @admin.display(boolean=True, description=_("free of conflicts"))
+    def is_clean(self, obj):
+        return obj.is_clean
+
+
+@admin.register(TraceTest)
+class TraceTestAdmin(ReadOnlyAdmin):
+    list_display = ("audit", "gtin", "lot", "direction", "result", "started_at", "ended_at")
+    list_filter = ("result", "direction")
+    search_fields = ("gtin", "lot")
+    list_select_related = ("audit__application", "audit__certificate")
+
+
+@admin.register(Finding)
+class FindingAdmin(WorkflowAdmin):
+    list_display = ("__str__", "audit", "severity", "state", "due_date", "escalated_from_minor")
+    list_filter = ("state", "severity", "escalated_from_minor")
+    search_fields = ("description", "checklist_item_code", "clause_reference")
+    list_select_related = ("audit__application", "audit__certificate")
+
+    def has_add_permission(self, request):
+        return False

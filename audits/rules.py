@@ -1,0 +1,54 @@
+"""Who may act on audits and findings: the permission rules of their state machines.
+
+Each rule answers True, or a reason (in the user's language) why not. An assessor acts on an
+audit only while holding the `assessor` role in the audit's body and being on its team."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from certification.models import Role
+from certification.selectors import has_role
+from core.workflow import rule
+
+
+def team_role(audit, user) -> str | None:
+    """The role `user` holds on `audit`'s team, or None."""
+    if not user.is_authenticated:
+        return None
+    return audit.team.filter(user_id=user.pk).values_list("role", flat=True).first()
+
+
+def assessor_on_team(audit, user) -> bool | str:
+    """True for an assessor of the body on the team in a working role (not an observer)."""
+    if not has_role(user, Role.ASSESSOR, audit.body):
+        return False
+    role = team_role(audit, user)
+    if role is None:
+        return _("You are not on the team of this audit.")
+    if role == "observer":
+        return _("Observers do not take part in the audit work.")
+    return True
+
+
+@rule(gettext_lazy("Only the lead assessor of this audit may do this."))
+def lead_of_audit(audit, user):
+    if not has_role(user, Role.ASSESSOR, audit.body):
+        return False
+    return team_role(audit, user) == "lead"
+
+
+@rule(gettext_lazy("Only the audited enterprise's users may do this."))
+def enterprise_of_client(finding, user):
+    return has_role(user, Role.ENTERPRISE, finding.audit.client)
+
+
+@rule(gettext_lazy("Only an assessor of the audit team may do this."))
+def assessor_of_team(finding, user):
+    return assessor_on_team(finding.audit, user)
+
+
+@rule(gettext_lazy("Only the audited enterprise's users or an assessor of the team may do this."))
+def enterprise_or_assessor_of_team(finding, user):
+    if has_role(user, Role.ENTERPRISE, finding.audit.client):
+        return True
+    return assessor_on_team(finding.audit, user)

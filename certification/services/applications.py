@@ -1,0 +1,384 @@
+"""Applications: opening, scope, the review and evaluation steps, and the decision."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certification.models import (
+    Application,
+    Certificate,
+    ConflictDeclaration,
+    Decision,
+    Organisation,
+    Role,
+    Scheme,
+    SupplyChainStage,
+)
+from certification.selectors import has_role
+from certification.validators import gtin_is_valid
+from core.clock import today
+from core.exceptions import DomainError
+from core.models import User
+from core.services import log_transition, next_number
+from core.workflow import execute
+
+SCOPE_FIELDS = (
+    "products",
+    "sites",
+    "stages",
+    "sector_standard",
+    "scope_note",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and validate scope fields; ValidationError names the field and entry."""
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(fields)
+    if "products" in fields:
+        products = []
+        for n, product in enumerate(fields["products"] or [], start=1):
+            name = str(product.get("name", "")).strip()
+            gtin = str(product.get("gtin", "") or "").strip()
+            if not name:
+                errors.setdefault("products", []).append(_("Product %(n)d has no name.") % {"n": n})
+            if gtin and not gtin_is_valid(gtin):
+                errors.setdefault("products", []).append(
+                    _(
+                        "Product %(n)d: %(gtin)s is not a valid GTIN "
+                        "(8, 12, 13 or 14 digits with a correct check digit)."
+                    )
+                    % {"n": n, "gtin": gtin}
+                )
+            products.append({"name": name, "gtin": gtin})
+        cleaned["products"] = products
+    if "sites" in fields:
+        sites = []
+        for n, site in enumerate(fields["sites"] or [], start=1):
+            name = str(site.get("name", "")).strip()
+            if not name:
+                errors.setdefault("sites", []).append(_("Site %(n)d has no name.") % {"n": n})
+            sites.append({"name": name, "address": str(site.get("address", "")).strip()})
+        cleaned["sites"] = sites
+    if "stages" in fields:
+        stages = list(dict.fromkeys(fields["stages"] or []))
+        unknown = [s for s in stages if s not in SupplyChainStage.values]
+        if unknown:
+            errors["stages"] = [
+                _("Unknown supply-chain stage: %(s)s.") % {"s": ", ".join(map(str, unknown))}
+            ]
+        cleaned["stages"] = stages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _may_edit(application: Application, user: User) -> bool:
+    return has_role(user, Role.ENTERPRISE, application.enterprise) or (
+        application.filed_by_body and has_role(user, Role.CB_STAFF, application.body)
+    )
+
+
+@transaction.atomic
+def application_create(
+    *,
+    enterprise: Organisation,
+    body: Organisation,
+    scheme: Scheme,
+    by: User,
+    kind: str = Application.Kind.INITIAL,
+    renews: Certificate | None = None,
+    **scope: Any,
+) -> Application:
+    """Open a draft application of `enterprise` to `body` under `scheme`.
+
+    An enterprise user opens it for their enterprise; an officer of the body opens it on the
+    enterprise's behalf (an application received on paper), recorded as `filed_by_body`, and the
+    enterprise's users see and continue it. Numbered HS-YYYY-NNNNNN. Raises PermissionDenied
+    for anyone else, ValidationError for bad input.
+    """
+    if has_role(by, Role.ENTERPRISE, enterprise):
+        filed_by_body = False
+    elif has_role(by, Role.CB_STAFF, body):
+        filed_by_body = True
+    else:
+        raise PermissionDenied(
+            _("Only the enterprise's users or the body's officers may open an application.")
+        )
+    errors = {}
+    if enterprise.kind != Organisation.Kind.ENTERPRISE:
+        errors["enterprise"] = _("Choose an enterprise.")
+    if body.kind != Organisation.Kind.CERTIFICATION_BODY or not body.is_active:
+        errors["body"] = _("Choose an active certification body.")
+    if not scheme.is_active:
+        errors["scheme"] = _("This scheme is not open for applications.")
+    if kind not in Application.Kind.values:
+        errors["kind"] = _("Unknown application type.")
+    elif kind == Application.Kind.INITIAL and renews is not None:
+        errors["renews"] = _("An initial application renews no certificate.")
+    elif kind != Application.Kind.INITIAL:
+        if renews is None:
+            errors["renews"] = _("Name the certificate this application renews or extends.")
+        elif renews.enterprise_id != enterprise.pk or renews.state not in (
+            Certificate.State.ACTIVE,
+            Certificate.State.SUSPENDED,
+            Certificate.State.EXPIRED,
+        ):
+            errors["renews"] = _("Choose a current certificate of this enterprise.")
+    unknown = set(scope) - set(SCOPE_FIELDS)
+    if unknown:
+        errors["__all__"] = _("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))}
+    if errors:
+        raise ValidationError(errors)
+    scope = _clean_scope(scope)
+    year = today().year
+    application = Application.objects.create(
+        number=f"HS-{year}-{next_number('application', year):06d}",
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        kind=kind,
+        renews=renews,
+        filed_by_body=filed_by_body,
+        created_by=by,
+        **scope,
+    )
+    log_transition(
+        application,
+        "create",
+        by=by,
+        target=application.state,
+        data={"filed_by_body": filed_by_body, "kind": kind},
+    )
+    return application
+
+
+@transaction.atomic
+def application_update_scope(*, application: Application, by: User, **fields: Any) -> Application:
+    """Change the scope and contact of a draft (or returned) application. Logged as `edit`."""
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if application.state not in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
+        raise DomainError(
+            _("The application can be edited only as a draft or when a revision was requested."),
+            code="not_editable",
+        )
+    if not _may_edit(application, by):
+        raise PermissionDenied(_("You may not edit this application."))
+    unknown = set(fields) - set(SCOPE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    fields = _clean_scope(fields)
+    changed = [name for name, value in fields.items() if getattr(application, name) != value]
+    for name in changed:
+        setattr(application, name, fields[name])
+    if changed:
+        application.save(update_fields=[*changed, "updated_at"])
+        log_transition(
+            application, "edit", by=by, previous=application.state, data={"fields": changed}
+        )
+    return application
+
+
+def application_submit(*, application: Application, by: User, comment: str = "") -> Application:
+    """Submit a draft: guards scope filled and required documents attached (409 with which)."""
+
+    def prepare(app: Application) -> list[str]:
+        app.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    return execute(application, "submit", by=by, comment=comment, prepare=prepare)
+
+
+def application_resubmit(*, application: Application, by: User, comment: str = "") -> Application:
+    def prepare(app: Application) -> list[str]:
+        app.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    return execute(application, "resubmit", by=by, comment=comment, prepare=prepare)
+
+
+def application_start_review(
+    *, application: Application, by: User, comment: str = ""
+) -> Application:
+    return execute(application, "start_review", by=by, comment=comment)
+
+
+def application_request_revision(
+    *, application: Application, by: User, comment: str
+) -> Application:
+    return execute(application, "request_revision", by=by, comment=comment)
+
+
+def application_reject(*, application: Application, by: User, comment: str) -> Application:
+    return execute(application, "reject", by=by, comment=comment)
+
+
+def application_accept(
+    *,
+    application: Application,
+    by: User,
+    contract_reference: str,
+    scope_within_competence: bool,
+    comment: str = "",
+) -> Application:
+    """Accept after the application review: the contract reference and the confirmation that
+    the scope is within the body's competence are recorded. Guard: the body is registered for
+    the scheme."""
+
+    def prepare(app: Application) -> list[str]:
+        if scope_within_competence is not True:
+            raise ValidationError(
+                {
+                    "scope_within_competence": _(
+                        "Confirm that the scope is within the body's competence."
+                    )
+                }
+            )
+        app.contract_reference = contract_reference.strip()
+        app.scope_within_competence = True
+        return ["contract_reference", "scope_within_competence"]
+
+    return execute(
+        application,
+        "accept",
+        by=by,
+        comment=comment,
+        data={
+            "contract_reference": contract_reference,
+            "scope_within_competence": scope_within_competence,
+        },
+        prepare=prepare,
+    )
+
+
+def application_submit_for_decision(
+    *, application: Application, by: User, technical_review_note: str, comment: str = ""
+) -> Application:
+    """The technical review: `by` (an officer not on any audit team of the file) records the
+    note; guards: the audits, trace test and findings the decision needs."""
+
+    def prepare(app: Application) -> list[str]:
+        app.technical_reviewer = by
+        app.technical_review_note = technical_review_note.strip()
+        return ["technical_reviewer", "technical_review_note"]
+
+    return execute(
+        application,
+        "submit_for_decision",
+        by=by,
+        comment=comment,
+        data={"technical_review_note": technical_review_note},
+        prepare=prepare,
+    )
+
+
+def application_return_to_evaluation(
+    *, application: Application, by: User, comment: str
+) -> Application:
+    return execute(application, "return_to_evaluation", by=by, comment=comment)
+
+
+def application_withdraw(*, application: Application, by: User, comment: str = "") -> Application:
+    return execute(application, "withdraw", by=by, comment=comment)
+
+
+def application_grant(*, application: Application, by: User, comment: str = "") -> Certificate:
+    """Grant certification: the decision is recorded and the certificate issued (or, for a
+    scope extension, the renewed certificate re-issued as a new version). Returns it."""
+    from certification.services.certificates import certificate_issue, certificate_reissue
+
+    issued: list[Certificate] = []
+
+    def after(app: Application, entry) -> None:
+        decision = Decision.objects.create(
+            application=app,
+            decision_maker=by,
+            outcome=Decision.Outcome.GRANTED,
+            reasons=comment,
+            technical_review_note=app.technical_review_note,
+            decided_on=today(),
+        )
+        if app.kind == Application.Kind.SCOPE_EXTENSION:
+            issued.append(
+                certificate_reissue(
+                    certificate=app.renews, application=app, decision=decision, by=by
+                )
+            )
+        else:
+            issued.append(certificate_issue(application=app, decision=decision, by=by))
+
+    execute(application, "grant", by=by, comment=comment, after=after)
+    return issued[0]
+
+
+def application_refuse(*, application: Application, by: User, comment: str) -> Application:
+    """Refuse certification, with reasons (the comment); the decision is recorded."""
+
+    def after(app: Application, entry) -> None:
+        Decision.objects.create(
+            application=app,
+            decision_maker=by,
+            outcome=Decision.Outcome.REFUSED,
+            reasons=comment,
+            technical_review_note=app.technical_review_note,
+            decided_on=today(),
+        )
+
+    return execute(application, "refuse", by=by, comment=comment, after=after)
+
+
+@transaction.atomic
+def application_assign_decision_maker(
+    *, application: Application, decision_maker: User, by: User
+) -> Application:
+    """An officer of the body assigns who decides the file. Refused (ValidationError) for a
+    person who is not a decision maker of the body, was on an audit team of the file, reviewed
+    it technically, or declared a conflict of interest with the enterprise."""
+    from audits.selectors import team_user_ids
+
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if not has_role(by, Role.CB_STAFF, application.body):
+        raise PermissionDenied(
+            _("Only officers of the certification body may assign the decision maker.")
+        )
+    if application.state not in (
+        Application.State.IN_EVALUATION,
+        Application.State.DECISION_PENDING,
+    ):
+        raise DomainError(
+            _(
+                "A decision maker is assigned while the application is in evaluation "
+                "or awaiting a decision."
+            ),
+            code="invalid_state",
+        )
+    if not has_role(decision_maker, Role.DECISION_MAKER, application.body):
+        reason = _("This person is not a decision maker of the certification body.")
+    elif decision_maker.pk in team_user_ids(application):
+        reason = _("This person was on an audit team of this application.")
+    elif decision_maker.pk == application.technical_reviewer_id:
+        reason = _("This person reviewed the application technically.")
+    elif ConflictDeclaration.objects.filter(
+        user=decision_maker, enterprise=application.enterprise, ended_on__isnull=True
+    ).exists():
+        reason = _("This person declared a conflict of interest with the enterprise.")
+    else:
+        reason = ""
+    if reason:
+        raise ValidationError({"decision_maker": reason})
+    application.decision_maker = decision_maker
+    application.save(update_fields=["decision_maker", "updated_at"])
+    log_transition(
+        application,
+        "assign_decision_maker",
+        by=by,
+        previous=application.state,
+        data={"decision_maker": decision_maker.pk},
+    )
+    return application

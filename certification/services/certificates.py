@@ -1,0 +1,203 @@
+"""Certificates: issue, re-issue, suspension, withdrawal, expiry, restoration, surveillance."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from certification.models import Application, Certificate, Decision
+from core.clock import as_of, today
+from core.models import User
+from core.services import log_transition, next_number
+from core.workflow import execute
+
+
+def certificate_number(body_code: str, year: int) -> str:
+    """`<body code>-TXNG-<YYYY>-<NNNN>`: gap-free per body and year (a locked counter row)."""
+    return f"{body_code}-TXNG-{year}-{next_number(f'certificate:{body_code}', year):04d}"
+
+
+@transaction.atomic
+def certificate_issue(*, application: Application, decision: Decision, by: User) -> Certificate:
+    """Issue the certificate of a granted application (called by application_grant).
+
+    Valid from the decision date for the scheme's validity; first surveillance due within the
+    scheme's interval; a random verification token. For a recertification, the renewed
+    certificate is superseded by the new one."""
+    scheme = application.scheme
+    valid_from = decision.decided_on
+    valid_until = valid_from + relativedelta(months=scheme.validity_months)
+    number = certificate_number(application.body.code, valid_from.year)
+    certificate = Certificate.objects.create(
+        number=number,
+        base_number=number,
+        version=0,
+        application=application,
+        decision=decision,
+        enterprise=application.enterprise,
+        body=application.body,
+        scheme=scheme,
+        standard=scheme.standard,
+        products=application.products,
+        sites=application.sites,
+        stages=application.stages,
+        issued_on=decision.decided_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        original_valid_until=valid_until,
+        next_surveillance_due=valid_from
+        + relativedelta(months=scheme.surveillance_interval_months),
+    )
+    log_transition(
+        certificate,
+        "issue",
+        by=by,
+        target=certificate.state,
+        data={"application": application.number},
+    )
+    if application.kind == Application.Kind.RECERTIFICATION and application.renews_id:
+        _supersede(application.renews, by_certificate=certificate)
+    return certificate
+
+
+def _supersede(old: Certificate, *, by_certificate: Certificate) -> None:
+    if old.state not in (Certificate.State.ACTIVE,):
+        # A suspended or expired certificate being renewed is replaced all the same: it is
+        # recorded on the new certificate, and the old one keeps its state (history shows why).
+        log_transition(
+            old,
+            "replaced",
+            by=None,
+            previous=old.state,
+            target=old.state,
+            data={"by": by_certificate.number},
+        )
+        return
+
+    def prepare(cert: Certificate) -> list[str]:
+        cert.superseded_by = by_certificate
+        return ["superseded_by"]
+
+    execute(old, "supersede", by=None, data={"by": by_certificate.number}, prepare=prepare)
+
+
+@transaction.atomic
+def certificate_reissue(
+    *, certificate: Certificate, by: User, application: Application, decision: Decision
+) -> Certificate:
+    """Re-issue `certificate` as a new version (…/1, …/2) with the scope of `application` (a
+    granted scope extension); the same dates; the old version becomes `superseded`."""
+    current = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    version = Certificate.objects.filter(base_number=current.base_number).count()
+    new = Certificate.objects.create(
+        number=f"{current.base_number}/{version}",
+        base_number=current.base_number,
+        version=version,
+        application=application,
+        decision=decision,
+        enterprise=current.enterprise,
+        body=current.body,
+        scheme=current.scheme,
+        standard=current.standard,
+        products=application.products,
+        sites=application.sites,
+        stages=application.stages,
+        issued_on=decision.decided_on,
+        valid_from=current.valid_from,
+        valid_until=current.valid_until,
+        original_valid_until=current.original_valid_until,
+        next_surveillance_due=current.next_surveillance_due,
+    )
+    log_transition(new, "reissue", by=by, target=new.state, data={"replaces": current.number})
+    _supersede(current, by_certificate=new)
+    return new
+
+
+def certificate_suspend(
+    *, certificate: Certificate, by: User, comment: str, until: datetime.date
+) -> Certificate:
+    """Suspend with a reason until a date at most the scheme's maximum (6 months) away."""
+
+    def prepare(cert: Certificate) -> list[str]:
+        limit = today() + relativedelta(months=cert.scheme.suspension_max_months)
+        if not isinstance(until, datetime.date) or until <= today() or until > limit:
+            raise ValidationError(
+                {
+                    "until": _(
+                        "The suspension ends on a date after today and no later than %(limit)s."
+                    )
+                    % {"limit": limit.strftime("%d/%m/%Y")}
+                }
+            )
+        cert.suspended_until = until
+        return ["suspended_until"]
+
+    return execute(
+        certificate, "suspend", by=by, comment=comment, data={"until": until}, prepare=prepare
+    )
+
+
+def certificate_reinstate(*, certificate: Certificate, by: User, comment: str) -> Certificate:
+    return execute(
+        certificate, "reinstate", by=by, comment=comment, prepare=lambda c: ["suspended_until"]
+    )
+
+
+def certificate_withdraw(*, certificate: Certificate, by: User, comment: str) -> Certificate:
+    return execute(certificate, "withdraw", by=by, comment=comment)
+
+
+def certificate_restore(*, certificate: Certificate, by: User, comment: str) -> Certificate:
+    """Restore an expired certificate within the scheme's window once a recertification audit
+    is completed with every major closed. It keeps its original dates and gets the next
+    cycle's expiry (counted from the original expiry)."""
+
+    def prepare(cert: Certificate) -> list[str]:
+        cert.valid_until = cert.original_valid_until + relativedelta(
+            months=cert.scheme.validity_months
+        )
+        return ["valid_until", "restored_on"]
+
+    return execute(certificate, "restore", by=by, comment=comment, prepare=prepare)
+
+
+def certificate_expire_due(day: datetime.date) -> int:
+    """Scheduled: expire every active or suspended certificate whose validity ended by `day`.
+    Idempotent (an expired certificate is not due again). Returns how many expired."""
+    due = Certificate.objects.filter(
+        state__in=[Certificate.State.ACTIVE, Certificate.State.SUSPENDED], valid_until__lte=day
+    ).values_list("pk", flat=True)
+    count = 0
+    with as_of(day):
+        for pk in list(due):
+            certificate = Certificate.objects.get(pk=pk)
+            execute(certificate, "expire", by=None, prepare=lambda c: ["expired_on"])
+            count += 1
+    return count
+
+
+@transaction.atomic
+def certificate_surveillance_done(
+    *, certificate: Certificate, audit_end: datetime.date, by: User | None
+) -> Certificate:
+    """A surveillance audit on `certificate` closed: the next one is due a surveillance
+    interval after the previous due date (never before the audit's end)."""
+    cert = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    interval = relativedelta(months=cert.scheme.surveillance_interval_months)
+    base = cert.next_surveillance_due or audit_end
+    next_due = base + interval
+    while next_due <= audit_end:
+        next_due += interval
+    previous = cert.next_surveillance_due
+    cert.next_surveillance_due = next_due
+    cert.save(update_fields=["next_surveillance_due", "updated_at"])
+    log_transition(
+        cert,
+        "surveillance_done",
+        by=by,
+        previous=cert.state,
+        data={"audit_end": audit_end, "previous_due": previous, "next_due": next_due},
+    )
+    return cert

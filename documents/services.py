@@ -1,0 +1,270 @@
+"""Writes about documents: uploads by people, documents the system generates."""
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from typing import IO
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from certification.models import Application, BodyRegistration, Certificate, Decision, Role
+from certification.selectors import has_role
+from core.models import User
+from core.workflow import rule
+from documents import storage
+from documents.models import DOC_TYPE_CHOICES, SYSTEM_TYPES, Document
+from documents.validation import KINDS, storage_key, validate_upload
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 64 * 1024
+
+
+# --- who may upload -------------------------------------------------------------------------
+
+
+def audit_parties(audit):
+    """(enterprise, body) of an audit, through its application or certificate."""
+    subject = audit.application if audit.application_id else audit.certificate
+    return subject.enterprise, subject.body
+
+
+def _on_audit_team(audit, user: User) -> bool:
+    member = apps.get_model("audits", "AuditTeamMember")
+    return member.objects.filter(audit_id=audit.pk, user_id=user.pk).exists()
+
+
+@rule(gettext_lazy("You may not add documents here."))
+def may_upload(owner: models.Model, user: User) -> bool | str:
+    """Who may attach a document to which owner:
+    - application: its enterprise's users while draft or revision requested; its body's staff;
+    - body registration and certificate: the body's staff;
+    - audit: assessors on the audit team;
+    - finding: the audited enterprise's users, and assessors on the audit team.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if isinstance(owner, Application):
+        if has_role(user, Role.CB_STAFF, owner.body):
+            return True
+        if has_role(user, Role.ENTERPRISE, owner.enterprise):
+            editable = {Application.State.DRAFT, Application.State.REVISION_REQUESTED}
+            return owner.state in editable or _(
+                "Documents can be added only while the application is a draft or back for revision."
+            )
+        return False
+    if isinstance(owner, BodyRegistration | Certificate):
+        return has_role(user, Role.CB_STAFF, owner.body)
+    label = owner._meta.label
+    if label == "audits.Audit":
+        _enterprise, body = audit_parties(owner)
+        return has_role(user, Role.ASSESSOR, body) and _on_audit_team(owner, user)
+    if label == "audits.Finding":
+        enterprise, body = audit_parties(owner.audit)
+        if has_role(user, Role.ENTERPRISE, enterprise):
+            return True
+        return has_role(user, Role.ASSESSOR, body) and _on_audit_team(owner.audit, user)
+    return False
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+def _sha256(content: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    content.seek(0)
+    chunks = (
+        content.chunks(_CHUNK)
+        if hasattr(content, "chunks")
+        else iter(lambda: content.read(_CHUNK), b"")
+    )
+    for chunk in chunks:
+        digest.update(chunk)
+    content.seek(0)
+    return digest.hexdigest()
+
+
+def _lock_owner(owner: models.Model) -> None:
+    # Serialises new versions of one owner's documents (the unique constraint is the backstop).
+    list(type(owner)._default_manager.select_for_update().filter(pk=owner.pk).values_list("pk"))
+
+
+def _next_version(owner: models.Model, doc_type: str) -> int:
+    top = Document.objects.for_owner(owner).of_type(doc_type).aggregate(top=Max("version"))["top"]
+    return (top or 0) + 1
+
+
+def _create(owner: models.Model, stored_name: str, doc_type: str, **fields) -> Document:
+    document = Document.for_owner(
+        owner, doc_type=doc_type, version=_next_version(owner, doc_type), **fields
+    )
+    document.file.name = stored_name
+    document.save(force_insert=True)
+    return document
+
+
+def document_upload(
+    *, owner: models.Model, doc_type: str, file: UploadedFile, by: User
+) -> Document:
+    """Attach an uploaded file to `owner` as the next version of `doc_type`.
+
+    1. `by` may upload to `owner` (may_upload) → else PermissionDenied;
+    2. `doc_type` is a known type a person may upload → else ValidationError;
+    3. size, type from the bytes, name → DocumentTooLarge (413) / UnsupportedDocumentType
+       (415) before anything is stored;
+    4. SHA-256 computed in chunks; the file stored under a key nobody can guess;
+    5. the row inserted (owner locked, version = last + 1); if that fails the stored object is
+       deleted and the error re-raised.
+    Older versions are kept. A rejected upload leaves neither an object nor a row.
+    """
+    refused = may_upload.reason(owner, by)
+    if refused:
+        raise PermissionDenied(refused)
+    if doc_type not in dict(DOC_TYPE_CHOICES) or doc_type in SYSTEM_TYPES:
+        raise ValidationError({"doc_type": _("Choose a valid document type.")})
+    kind, name = validate_upload(file)
+    checksum = _sha256(file)
+    stored_name = storage.store(storage_key(name), file)
+    try:
+        with transaction.atomic():
+            _lock_owner(owner)
+            return _create(
+                owner,
+                stored_name,
+                doc_type,
+                sha256=checksum,
+                size=file.size,
+                mime_type=kind.mime_type,
+                original_name=name,
+                uploaded_by=by,
+            )
+    except BaseException:
+        storage.discard(stored_name)
+        raise
+
+
+def document_generate(
+    *,
+    owner: models.Model,
+    doc_type: str,
+    source_key: str,
+    name: str,
+    render: Callable[[], bytes],
+) -> Document:
+    """The generated document identified by `source_key`, made once.
+
+    Idempotent: when a document with `source_key` exists it is returned and nothing is
+    rendered or stored; a concurrent run that loses the race deletes its stored object and
+    returns the winner's document. Otherwise `render()` makes the .docx bytes, which are stored
+    as the next version of `doc_type` for `owner` (generated=True, no uploader).
+    """
+    existing = Document.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing
+    content = render()
+    stream = io.BytesIO(content)
+    stored_name = storage.store(storage_key(name), stream)
+    try:
+        with transaction.atomic():
+            _lock_owner(owner)
+            existing = Document.objects.filter(source_key=source_key).first()
+            if existing is not None:
+                storage.discard(stored_name)
+                return existing
+            return _create(
+                owner,
+                stored_name,
+                doc_type,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+                mime_type=KINDS["docx"].mime_type,
+                original_name=name,
+                generated=True,
+                source_key=source_key,
+            )
+    except IntegrityError:
+        storage.discard(stored_name)
+        existing = Document.objects.filter(source_key=source_key).first()
+        if existing is None:
+            raise
+        return existing
+    except BaseException:
+        storage.discard(stored_name)
+        raise
+
+
+def _file_stem(number: str) -> str:
+    return number.replace("/", "-")
+
+
+def document_generate_certificate(*, certificate_id: int) -> Document:
+    """The certificate's .docx (owner: the certificate), once per certificate version."""
+    from documents.generation.certificate import render_certificate
+
+    certificate = Certificate.objects.select_related(
+        "enterprise__province", "body__province", "scheme", "decision__decision_maker"
+    ).get(pk=certificate_id)
+    return document_generate(
+        owner=certificate,
+        doc_type="certificate",
+        source_key=f"certificate:{certificate.pk}:v{certificate.version}",
+        name=f"giay-chung-nhan-{_file_stem(certificate.number)}.docx",
+        render=lambda: render_certificate(certificate),
+    )
+
+
+def document_generate_decision(*, decision_id: int) -> Document:
+    """The certification decision's .docx (owner: the application decided), once."""
+    from documents.generation.decision import render_decision
+
+    decision = Decision.objects.select_related(
+        "application__enterprise__province",
+        "application__body__province",
+        "application__scheme",
+        "decision_maker",
+    ).get(pk=decision_id)
+    certificate = Certificate.objects.filter(decision=decision).order_by("version", "id").first()
+    stem = _file_stem(decision.number or decision.application.number)
+    return document_generate(
+        owner=decision.application,
+        doc_type="decision",
+        source_key=f"decision:{decision.pk}",
+        name=f"quyet-dinh-{stem}.docx",
+        render=lambda: render_decision(decision, certificate),
+    )
+
+
+def document_generate_audit_report(*, audit_id: int) -> Document:
+    """The audit report's .docx (owner: the audit), once per audit."""
+    from documents.generation.audit_report import audit_for_report, render_audit_report
+
+    audit = audit_for_report(audit_id)
+    return document_generate(
+        owner=audit,
+        doc_type="audit_report",
+        source_key=f"audit_report:{audit.pk}",
+        name=f"bao-cao-danh-gia-{_file_stem(audit.subject.number)}-{audit.kind}.docx",
+        render=lambda: render_audit_report(audit),
+    )
+
+
+def document_generate_findings_report(*, audit_id: int) -> Document:
+    """The findings report's .docx (owner: the audit), once per audit: the findings as they
+    stand when the report is approved."""
+    from documents.generation.audit_report import audit_for_report, render_findings_report
+
+    audit = audit_for_report(audit_id)
+    return document_generate(
+        owner=audit,
+        doc_type="findings_report",
+        source_key=f"findings_report:{audit.pk}",
+        name=f"bao-cao-phat-hien-{_file_stem(audit.subject.number)}-{audit.kind}.docx",
+        render=lambda: render_findings_report(audit),
+    )

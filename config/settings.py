@@ -287,10 +287,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TXNG Cert <no-reply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ----------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="").strip() or None
+_broker = env.str("CELERY_BROKER_URL", default="").strip()
+# No broker configured → the embedded mode: tasks run in-process at `.delay()` (the in-memory
+# transport only keeps Celery from looking for a broker on localhost).
+CELERY_TASK_ALWAYS_EAGER = not _broker
+CELERY_BROKER_URL = _broker or "memory://"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="").strip() or None
-# No broker configured → the embedded mode: tasks run in-process at `.delay()`.
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

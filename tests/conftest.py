@@ -1,6 +1,7 @@
 """Fixtures for the integration suite (`make test-integration`): real PostgreSQL, Redis and
 a Celery worker in its own process. Missing services fail the suite; they never skip it."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,27 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_queue():
+    """With a real broker, this session's tasks go to a queue of its own, emptied at the end,
+    so tasks left unconsumed (no worker in that test) never pile up in Redis."""
+    from config.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    queue = f"txng-test-{uuid.uuid4().hex[:8]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        # A queue never declared (no task sent) has nothing to purge.
+        with app.connection_for_write() as conn, contextlib.suppress(Exception):
+            conn.default_channel.queue_purge(queue)
+
+
 @pytest.fixture(autouse=True)
 def _integration_needs_real_services(request):
     if request.node.get_closest_marker("integration") is None:
@@ -22,7 +44,7 @@ def _integration_needs_real_services(request):
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine != "django.db.backends.postgresql":
         pytest.fail(f"integration tests need DATABASE_URL on PostgreSQL, got {engine}")
-    if not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         pytest.fail("integration tests need CELERY_BROKER_URL (Redis), not eager tasks")
 
 
@@ -37,15 +59,14 @@ def _database_url_of_test_database() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def celery_worker_process(django_db_setup, django_db_blocker, session_queue):
     """A `celery worker` in a separate process, on the test database and a queue of its own.
 
     Yields the worker's PID once it has answered a ping task.
     """
-    from config.celery import app
     from core.tasks import ping
 
-    queue = f"txng-test-{uuid.uuid4().hex[:8]}"
+    queue = session_queue
     with django_db_blocker.unblock():
         database_url = _database_url_of_test_database()
     env = {
@@ -58,10 +79,10 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     }
     (ROOT / "var").mkdir(exist_ok=True)
     with open(ROOT / "var" / f"celery-{queue}.log", "w") as log:
-        yield from _run_worker(app, ping, queue, env, log)
+        yield from _run_worker(ping, queue, env, log)
 
 
-def _run_worker(app, ping, queue: str, env: dict, log):
+def _run_worker(ping, queue: str, env: dict, log):
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -85,14 +106,11 @@ def _run_worker(app, ping, queue: str, env: dict, log):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     try:
         answer = ping.apply_async(queue=queue).get(timeout=60)
         assert answer["pid"] == worker.pid, "the ping was answered by another worker"
         yield worker.pid
     finally:
-        app.conf.task_default_queue = previous_queue
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=20)

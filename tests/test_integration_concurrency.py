@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from certification.models import Application
+from certification.models import Application, Certificate
 from certification.services import (
     application_create,
     application_reject,
@@ -41,6 +41,45 @@ def run_together(functions):
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def test_twenty_concurrent_grants_in_one_body_get_distinct_gap_free_numbers(
+    enterprise, body, enterprise_user, cb_staff, lead_assessor, decider, regulator
+):
+    from audits.models import Audit
+    from audits.tests.factories import application_in_evaluation, closed_audit
+    from certification.services import application_grant, application_submit_for_decision
+    from certification.tests.factories import SchemeFactory, registered_body
+
+    scheme = SchemeFactory()
+    registered_body(body, scheme, regulator=regulator, staff=cb_staff)
+    pending = []
+    for _ in range(20):
+        application = application_in_evaluation(
+            enterprise=enterprise,
+            body=body,
+            scheme=scheme,
+            enterprise_user=enterprise_user,
+            cb_staff=cb_staff,
+        )
+        for kind in (Audit.Kind.STAGE1, Audit.Kind.STAGE2):
+            closed_audit(staff=cb_staff, lead=lead_assessor, application=application, kind=kind)
+        pending.append(
+            application_submit_for_decision(
+                application=application, by=cb_staff, technical_review_note="Đạt"
+            )
+        )
+
+    results = run_together(
+        [lambda a=a: application_grant(application=a, by=decider) for a in pending]
+    )
+
+    assert all(isinstance(r, Certificate) for r in results), results
+    year = results[0].issued_on.year
+    assert sorted(r.number for r in results) == [
+        f"GLCERT-TXNG-{year}-{i:04d}" for i in range(1, 21)
+    ]
+    assert Certificate.objects.count() == 20
 
 
 def test_twenty_concurrent_certificate_numbers_are_distinct_and_gap_free():

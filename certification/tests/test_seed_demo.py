@@ -61,3 +61,18 @@ def test_seed_demo_refuses_to_run_with_debug_off_unless_forced(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_demo_data_holds_files_in_several_states_for_every_page():
+    from audits.models import Finding
+    from certification.models import Application, BodyRegistration, Certificate
+
+    seed()
+    states = set(Application.objects.values_list("state", flat=True))
+    assert {"draft", "in_evaluation", "certified"} <= states
+    evaluating = Application.objects.get(state="in_evaluation")
+    assert Finding.objects.filter(audit__application=evaluating).exclude(state="closed").count() >= 2
+    certificate = Certificate.objects.get()
+    assert certificate.state == Certificate.State.ACTIVE
+    assert certificate.number.startswith("GLCERT-TXNG-")
+    assert BodyRegistration.objects.get().state == BodyRegistration.State.REGISTERED

@@ -36,6 +36,7 @@ def test_readyz_returns_503_naming_the_database_when_it_is_unreachable(client, m
 
 @pytest.mark.django_db
 def test_readyz_returns_503_naming_the_broker_when_it_does_not_answer(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/readyz")
     assert response.status_code == 503

@@ -1,11 +1,14 @@
 """Demo accounts and organisations (../shared/spec/demo-and-ops.md, Demo accounts)."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from certification.demo_workflow import seed_workflow
 from certification.models import Membership, Organisation, Province, Role, Sector
 from certification.services import membership_grant
+from checklists.models import ChecklistTemplate
 from core.models import User
 
 PROVINCE = {
@@ -65,7 +68,10 @@ ACCOUNTS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and organisations (idempotent). Password: DEMO_PASSWORD."
+    help = (
+        "Create the demo accounts, organisations, registration and applications in several "
+        "states (idempotent). Password: DEMO_PASSWORD."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -97,8 +103,9 @@ class Command(BaseCommand):
             orgs[key] = org
 
         admin = self._user("admin", "Quản trị hệ thống", password, superuser=True)
+        people = {}
         for username, (full_name, role, org_key) in ACCOUNTS.items():
-            user = self._user(username, full_name, password)
+            user = people[username] = self._user(username, full_name, password)
             organisation = orgs[org_key] if org_key else None
             jurisdiction = None if org_key else province
             exists = (
@@ -114,6 +121,9 @@ class Command(BaseCommand):
                     jurisdiction=jurisdiction,
                     by=admin,
                 )
+        if not ChecklistTemplate.objects.exists():
+            call_command("import_checklists", stdout=self.stdout)
+        seed_workflow(people=people, orgs=orgs, province=province)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(ACCOUNTS) + 1} accounts (password from DEMO_PASSWORD), "

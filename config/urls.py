@@ -57,6 +57,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("documents.urls")),
+    path("", include("certification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

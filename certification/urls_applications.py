@@ -1,0 +1,3 @@
+"""Applications, decisions (pages)."""
+
+urlpatterns: list = []

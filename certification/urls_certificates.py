@@ -1,0 +1,3 @@
+"""Certificates, public verification, registrations, appeals, complaints (pages)."""
+
+urlpatterns: list = []

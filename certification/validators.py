@@ -56,20 +56,38 @@ def validate_body_code(value: str) -> None:
         )
 
 
-def gtin_is_valid(value: str) -> bool:
-    """A GS1 GTIN-8/12/13/14 with a correct mod-10 check digit."""
-    if not value or not value.isdigit() or len(value) not in (8, 12, 13, 14):
-        return False
-    digits = [int(d) for d in value]
-    body, check = digits[:-1], digits[-1]
-    # Weights 3,1,3,… from the digit nearest the check digit.
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def gs1_check_digit(body: str) -> int:
+    """The GS1 mod-10 check digit of the digits before it: from the right, weights 3, 1, 3, …"""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
 
 
 def validate_gtin(value: str) -> None:
-    if not gtin_is_valid(value):
+    """A GTIN-8, -12, -13 or -14: digits only, the last one the GS1 check digit."""
+    value = value or ""
+    if not value.isdigit() or len(value) not in GTIN_LENGTHS:
         raise ValidationError(
-            _("Enter a GTIN of 8, 12, 13 or 14 digits with a correct check digit."),
-            code="gtin_invalid",
+            _("A GTIN has 8, 12, 13 or 14 digits and nothing else (e.g. 8936012345678)."),
+            code="gtin_format",
         )
+    expected = gs1_check_digit(value[:-1])
+    if expected != int(value[-1]):
+        raise ValidationError(
+            _(
+                "This GTIN is not valid: its last digit should be %(expected)d (GS1 check "
+                "digit). Check the number on the label."
+            ),
+            code="gtin_checksum",
+            params={"expected": expected},
+        )
+
+
+def gtin_is_valid(value: str) -> bool:
+    try:
+        validate_gtin(value)
+    except ValidationError:
+        return False
+    return True

@@ -19,7 +19,7 @@ INTEGRATION_RESULT_BACKEND ?= redis://127.0.0.1:6379/15
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install demo test test-integration lint bench messages serve clean
+.PHONY: install demo test test-integration lint bench messages serve serve-prod screenshots clean
 
 $(VENV)/.installed: pyproject.toml constraints-build.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ demo: install
 serve: install
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Production-like, locally: collectstatic, migrate, then gunicorn (127.0.0.1:8000), a Celery
+# worker and celery beat with DEBUG=0; needs DATABASE_URL and CELERY_BROKER_URL. Ctrl-C stops all.
+serve-prod: install
+	$(PY) deploy/serve_prod.py
+
 test: install
 	$(PY) -m pytest -m "not integration" -q $(PYTEST_ARGS)
 
@@ -49,6 +54,13 @@ test-integration: install
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(INTEGRATION_BROKER_URL)} \
 	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-$(INTEGRATION_RESULT_BACKEND)} \
 	$(PY) -m pytest -m integration -q $(PYTEST_ARGS)
+
+# Screenshots of the key pages for the README (Chromium at /usr/bin/chromium, demo data on an
+# in-memory SQLite database, tasks run eagerly).
+screenshots: install
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+	$(PY) -m pytest -m screenshots -q -p no:logging tests/browser/screenshots.py
+	@ls -1 docs/screenshots/*.png
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,16 @@ def _on_team(application, user) -> bool:
     return user.pk in team_user_ids(application)
 
 
+def _declared_conflict(application, user) -> bool:
+    from certification.models.applications import ConflictDeclaration
+
+    return (
+        ConflictDeclaration.objects.filter(user_id=user.pk, enterprise_id=application.enterprise_id)
+        .in_force()
+        .exists()
+    )
+
+
 @rule(gettext_lazy("Only the enterprise's users may do this."))
 def enterprise_of_applicant(obj, user):
     application = getattr(obj, "application", None) or obj
@@ -61,4 +71,8 @@ def impartial_decision_maker(application, user):
         return _("You were on an audit team of this application, so you may not decide it.")
     if application.technical_reviewer_id == user.pk:
         return _("You reviewed this application technically, so you may not decide it.")
+    if _declared_conflict(application, user):
+        return _(
+            "You declared a conflict of interest with this enterprise, so you may not decide it."
+        )
     return True

@@ -142,3 +142,183 @@ def certificate_get_for_user(user: User, pk: int):
     return get_object_or_404(
         certificates_visible_to(user).select_related("enterprise", "body", "scheme"), pk=pk
     )
+
+
+def _active_scope_ids(user: User, roles: list[str], field: str = "organisation_id"):
+    """Ids (a subquery) of the organisations — or, with `field="jurisdiction_id"`, provinces —
+    where `user` holds one of `roles` now."""
+    return Membership.objects.active().filter(user=user, role__in=roles).values(field)
+
+
+def registrations_visible_to(user: User):
+    """Body registrations `user` may see: their body's for its officers; those filed with
+    their province for regulators."""
+    from django.db.models import Q
+
+    from certification.models import BodyRegistration
+
+    if not user.is_authenticated or not user.is_active:
+        return BodyRegistration.objects.none()
+    return BodyRegistration.objects.filter(
+        Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
+        | Q(jurisdiction_id__in=_active_scope_ids(user, [Role.REGULATOR], "jurisdiction_id"))
+    )
+
+
+def registration_get_for_user(user: User, pk: int):
+    """The registration with body, scheme and jurisdiction; Http404 when `user` may not see it."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        registrations_visible_to(user).select_related("body", "scheme", "jurisdiction"), pk=pk
+    )
+
+
+def appeals_visible_to(user: User):
+    """Appeals `user` may see: their enterprise's; their body's for officers and decision
+    makers."""
+    from django.db.models import Q
+
+    from certification.models import Appeal
+
+    if not user.is_authenticated or not user.is_active:
+        return Appeal.objects.none()
+    return Appeal.objects.filter(
+        Q(enterprise_id__in=_active_scope_ids(user, [Role.ENTERPRISE]))
+        | Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF, Role.DECISION_MAKER]))
+    )
+
+
+def appeal_get_for_user(user: User, pk: int):
+    """The appeal with its parties loaded; Http404 when `user` may not see it."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        appeals_visible_to(user).select_related(
+            "enterprise", "body", "application", "certificate", "lodged_by", "handler"
+        ),
+        pk=pk,
+    )
+
+
+def complaints_visible_to(user: User):
+    """Complaints `user` may see: those addressed to a body where they are an officer."""
+    from certification.models import Complaint
+
+    if not user.is_authenticated or not user.is_active:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
+
+
+def complaint_get_for_user(user: User, pk: int):
+    """The complaint with body, enterprise and certificate; Http404 when `user` may not see it."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        complaints_visible_to(user).select_related("body", "enterprise", "certificate"), pk=pk
+    )
+
+
+def organisations_visible_to(user: User):
+    """Organisations `user` may see: every certification body; the enterprises they are
+    related to — their own, those that applied to a body where they work, and those of a
+    province they oversee."""
+    from django.db.models import Q
+
+    from certification.models import Application
+
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Q(kind=Organisation.Kind.CERTIFICATION_BODY)
+        | Q(pk__in=_active_scope_ids(user, [Role.ENTERPRISE]))
+        | Q(pk__in=Application.objects.filter(body_id__in=_body_ids(user)).values("enterprise_id"))
+        | Q(province_id__in=_active_scope_ids(user, [Role.REGULATOR], "jurisdiction_id"))
+    )
+
+
+def decisions_visible_to(user: User):
+    """Certification decisions on the applications `user` may see."""
+    from certification.models import Decision
+
+    return Decision.objects.filter(application__in=applications_visible_to(user).values("pk"))
+
+
+def certificate_for_public(number: str):
+    """The certificate with this number (case ignored) as anyone may check it, and the current
+    certificate that replaced it — the end of its `superseded_by` chain among the holder's
+    certificates of the scheme — or None when it is itself current. Http404 when no
+    certificate has this number. Three queries at most."""
+    from django.http import Http404
+
+    from certification.models import Certificate
+
+    number = number.strip()
+    related = Certificate.objects.select_related("enterprise", "body")
+    certificate = related.filter(number__in={number, number.upper()}).first() or (
+        related.filter(number__iexact=number).first() if number else None
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    if certificate.superseded_by_id is None:
+        return certificate, None
+    family = {
+        c.pk: c
+        for c in Certificate.objects.filter(
+            enterprise_id=certificate.enterprise_id, scheme_id=certificate.scheme_id
+        ).only("pk", "number", "state", "superseded_by_id")
+    }
+    current, seen = certificate, set()
+    while current.superseded_by_id in family and current.pk not in seen:
+        seen.add(current.pk)
+        current = family[current.superseded_by_id]
+    return certificate, current if current.pk != certificate.pk else None
+
+
+def summary_figures(user: User) -> dict | None:
+    """Figures for a regulator (their provinces' enterprises) and for a body's staff (their
+    bodies): applications per state, certificates per state, open findings per severity.
+    One aggregate query per figure group. None for anyone who is neither."""
+    from django.db.models import Count, Q
+
+    from audits.models import Finding
+    from certification.models import Application, Certificate
+
+    if not user.is_authenticated or not user.is_active:
+        return None
+    provinces = list(jurisdictions_of(user).values_list("pk", "name"))
+    bodies = list(
+        Organisation.objects.filter(
+            pk__in=_active_scope_ids(user, [Role.CB_STAFF, Role.DECISION_MAKER])
+        )
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    if not provinces and not bodies:
+        return None
+    province_ids = [pk for pk, _name in provinces]
+    body_ids = [pk for pk, _name in bodies]
+
+    def in_scope(prefix: str = "") -> Q:
+        return Q(**{f"{prefix}enterprise__province_id__in": province_ids}) | Q(
+            **{f"{prefix}body_id__in": body_ids}
+        )
+
+    def per(model, field: str, values, condition: Q) -> dict[str, int]:
+        counts = model.objects.filter(condition).aggregate(
+            **{value: Count("pk", filter=Q(**{field: value})) for value in values}
+        )
+        return {value: counts[value] or 0 for value in values}
+
+    open_findings = ~Q(state=Finding.State.CLOSED) & (
+        in_scope("audit__application__") | in_scope("audit__certificate__")
+    )
+    return {
+        "scope": [
+            *({"kind": "province", "id": pk, "name": name} for pk, name in provinces),
+            *({"kind": "certification_body", "id": pk, "name": name} for pk, name in bodies),
+        ],
+        "applications": per(Application, "state", Application.State.values, in_scope()),
+        "certificates": per(Certificate, "state", Certificate.State.values, in_scope()),
+        "open_findings": per(Finding, "severity", Finding.Severity.values, open_findings),
+    }

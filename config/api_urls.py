@@ -1,11 +1,56 @@
-"""REST API v1 (../shared/spec/api.md). Each app adds its routes here."""
+"""REST API v1 (../shared/spec/api.md): every route of the API, the schema and its docs."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
-from certification.api import MeView
+from audits.api import AuditViewSet, FindingViewSet, QualificationViewSet
+from certification.api import (
+    AppealViewSet,
+    ApplicationViewSet,
+    CertificateViewSet,
+    ComplaintViewSet,
+    DecisionViewSet,
+    MeView,
+    OrganisationViewSet,
+    PublicCertificateView,
+    RegistrationViewSet,
+    SchemeViewSet,
+    SummaryView,
+)
+from checklists.api import AuditChecklistView, ChecklistTemplateViewSet
+from core.api.views import NotFoundView, TokenView
+from documents.api import DocumentViewSet
+from notifications.api import NotificationViewSet
+
+router = SimpleRouter()
+router.register("organizations", OrganisationViewSet, basename="api-organization")
+router.register("schemes", SchemeViewSet, basename="api-scheme")
+router.register("checklist-templates", ChecklistTemplateViewSet, basename="api-checklist-template")
+router.register("applications", ApplicationViewSet, basename="api-application")
+router.register("audits", AuditViewSet, basename="api-audit")
+router.register("assessor-qualifications", QualificationViewSet, basename="api-qualification")
+router.register("registrations", RegistrationViewSet, basename="api-registration")
+router.register("complaints", ComplaintViewSet, basename="api-complaint")
+router.register("findings", FindingViewSet, basename="api-finding")
+router.register("decisions", DecisionViewSet, basename="api-decision")
+router.register("certificates", CertificateViewSet, basename="api-certificate")
+router.register("appeals", AppealViewSet, basename="api-appeal")
+router.register("documents", DocumentViewSet, basename="api-document")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("audits/<int:pk>/checklist/", AuditChecklistView.as_view(), name="api-audit-checklist"),
+    path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path(
+        "public/certificates/<path:number>/",
+        PublicCertificateView.as_view(),
+        name="api-public-certificate",
+    ),
+    *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", NotFoundView.as_view(), name="api-not-found"),
 ]

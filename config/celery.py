@@ -1,11 +1,35 @@
-"""Celery application. Tasks run eagerly in-process unless CELERY_BROKER_URL is set."""
+"""Celery application. Tasks run eagerly in-process unless CELERY_BROKER_URL is set.
+
+The periodic jobs are all declared here, in `beat_schedule`; exactly one `celery -A config beat`
+runs them (times are Asia/Ho_Chi_Minh: CELERY_TIMEZONE).
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("txng_cert")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every night at 01:00: expire certificates and body registrations whose validity ended,
+    # raise overdue minor findings to major, flag majors past the six-month rule, and send the
+    # day's reminders (findings, expiries, surveillance, suspensions, registrations). After
+    # midnight so the new day is "today"; idempotent, so a rerun (or a missed night caught up by
+    # `manage.py run_daily_jobs --date`) never repeats anything.
+    "daily-jobs": {
+        "task": "notifications.run_daily_jobs",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    # Every 15 minutes: enqueue again any notification e-mail still pending well after it was
+    # made (its task lost in a broker outage, or its worker died); the send task's claim keeps
+    # each e-mail single.
+    "requeue-stale-emails": {
+        "task": "notifications.requeue_stale_emails",
+        "schedule": crontab(minute="*/15"),
+    },
+}

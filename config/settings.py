@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI and ReDoc assets for /api/v1/docs/ from the installed package (no CDN).
+    "drf_spectacular_sidecar",
     "django_fsm",
     "guardian",
     "django_htmx",
@@ -120,6 +122,7 @@ INSTALLED_APPS = [
     "checklists",
     "documents",
     "notifications",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The unread-notifications counter in the header (one query, signed-in only).
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -214,6 +219,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The page for a locked sign-in form, JSON with `detail` for the API's token endpoint.
+AXES_LOCKOUT_CALLABLE = "core.api.lockout_response"
 
 # --- Languages and time ----------------------------------------
 LANGUAGE_CODE = "vi"
@@ -282,7 +289,12 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+if _email.get("EMAIL_FILE_PATH"):
+    # filemail:////abs/path writes each e-mail to a file there (tests, local inspection).
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Attempts after the first before a notification's e-mail is recorded as failed (backoff).
+NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TXNG Cert <no-reply@txng-cert.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -313,7 +325,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.Schema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Scoped throttles (per client address for anonymous callers, per user otherwise):
+    # the token endpoint, the anonymous public verification, and complaints lodged
+    # without an account. Rates like "20/min"; raise API_THROTTLE_PUBLIC for a load test.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_THROTTLE_TOKEN", default="20/min"),
+        "public": env.str("API_THROTTLE_PUBLIC", default="120/min"),
+        "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
+    },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -321,6 +343,29 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Certification of traceability systems (TCVN 12850:2019).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components: read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per set of choices where several models use the same field name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "certification.models.Application.State",
+        "ApplicationKindEnum": "certification.models.Application.Kind",
+        "CertificateStateEnum": "certification.models.Certificate.State",
+        "RegistrationStateEnum": "certification.models.BodyRegistration.State",
+        "AppealStateEnum": "certification.models.Appeal.State",
+        "ComplaintStateEnum": "certification.models.Complaint.State",
+        "OrganisationKindEnum": "certification.models.Organisation.Kind",
+        "AuditStateEnum": "audits.models.Audit.State",
+        "AuditKindEnum": "audits.models.Audit.Kind",
+        "FindingStateEnum": "audits.models.Finding.State",
+        "FindingSeverityEnum": "audits.models.Finding.Severity",
+        "TraceTestResultEnum": "audits.models.TraceTest.Result",
+        "ItemSeverityEnum": "checklists.models.Severity",
+        "AnswerResultEnum": "checklists.models.ChecklistAnswer.Result",
+    },
 }
 
 # --- Integrations ----------------------------------------

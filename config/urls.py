@@ -57,7 +57,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("documents.urls")),
+    path("oversight/", include("oversight.urls")),
     path("", include("certification.urls")),
+    path("", include("audits.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -54,8 +54,12 @@ def log_transition(
 
 
 def history_of(obj: models.Model):
-    """The object's log entries, oldest first, with the actor loaded (one query)."""
-    return LogEntry.objects.for_object(obj).select_related("actor").order_by("created_at", "id")
+    """The object's log entries, oldest first, with actor and content type loaded (one query)."""
+    return (
+        LogEntry.objects.for_object(obj)
+        .select_related("actor", "content_type")
+        .order_by("created_at", "id")
+    )
 
 
 def next_number(series: str, year: int) -> int:

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from core.models import LogEntry
+        from notifications.receivers import enqueue_notifications
+
+        post_save.connect(
+            enqueue_notifications, sender=LogEntry, dispatch_uid="notifications.log_entry"
+        )

@@ -59,8 +59,16 @@ def _database_url_of_test_database() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, session_queue):
-    """A `celery worker` in a separate process, on the test database and a queue of its own.
+def worker_mail_dir(tmp_path_factory):
+    """Where the worker process's e-mails land (Django's file backend: one file per
+    connection), for tests to read."""
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, session_queue, worker_mail_dir):
+    """A `celery worker` in a separate process, on the test database and a queue of its own,
+    sending e-mail to files in `worker_mail_dir`.
 
     Yields the worker's PID once it has answered a ping task.
     """
@@ -75,6 +83,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, session_queue):
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or "",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_URL": f"filemail:///{worker_mail_dir}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     (ROOT / "var").mkdir(exist_ok=True)

@@ -12,18 +12,27 @@ from certification.models.applications import Application
 from certification.models.certificates import Certificate
 from certification.models.organisations import Organisation, Role
 from certification.selectors import has_role
-from core.models import TimeStampedModel
+from core.models import LogEntry, TimeStampedModel
 from core.workflow import rule
 
 
 def people_involved(application: Application | None, certificate: Certificate | None) -> set[int]:
-    """Users who took part in the decision appealed or in its audits."""
+    """Users who took part in the decision appealed or in its audits: the audit teams, the
+    technical reviewer and decision makers of the application, and whoever suspended or
+    withdrew the certificate."""
     from audits.selectors import team_user_ids
 
+    involved: set[int] = set()
+    if certificate is not None:
+        involved |= set(
+            LogEntry.objects.for_object(certificate)
+            .filter(transition__in=["suspend", "withdraw"], actor__isnull=False)
+            .values_list("actor_id", flat=True)
+        )
     application = application or (certificate.application if certificate else None)
     if application is None:
-        return set()
-    involved = set(team_user_ids(application))
+        return involved
+    involved |= set(team_user_ids(application))
     involved |= {
         pk for pk in (application.technical_reviewer_id, application.decision_maker_id) if pk
     }

@@ -1,5 +1,7 @@
 """Applications (hồ sơ đăng ký chứng nhận) and certification decisions."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from certification import rules
 from certification.models.organisations import Organisation
 from certification.models.schemes import Scheme
+from core.clock import today
 from core.exceptions import DomainError
 from core.models import TimeStampedModel
 from core.workflow import guard
@@ -390,6 +393,13 @@ class Decision(TimeStampedModel):
         return f"{self.application} · {self.get_outcome_display()}"
 
 
+class ConflictDeclarationQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date | None = None) -> "ConflictDeclarationQuerySet":
+        """Declarations still relevant on `day` (today by default): not ended, or ending later."""
+        day = day or today()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
 class ConflictDeclaration(TimeStampedModel):
     """A person's declared conflict of interest with a client (consultancy, employment,
     financial or family ties). Such a person is never assigned to decide the client's files."""
@@ -408,6 +418,8 @@ class ConflictDeclaration(TimeStampedModel):
     )
     description = models.TextField(gettext_lazy("nature of the conflict"))
     ended_on = models.DateField(gettext_lazy("no longer relevant from"), null=True, blank=True)
+
+    objects = ConflictDeclarationQuerySet.as_manager()
 
     class Meta:
         verbose_name = gettext_lazy("declared conflict of interest")

@@ -202,7 +202,9 @@ class Certificate(FSMModelMixin, TimeStampedModel):
         custom={"label": gettext_lazy("Expire"), "system": True},
     )
     def expire(self):
-        self.expired_on = today()
+        # It expired when its validity ended, even when the scheduled job runs days later (the
+        # restoration window counts from this day).
+        self.expired_on = self.valid_until
 
     @transition(
         field=state,

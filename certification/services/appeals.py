@@ -3,6 +3,7 @@
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification.models import Appeal, Application, Certificate, Complaint, Organisation, Role
@@ -34,7 +35,8 @@ def _decided_on(
         .order_by("-created_at")
         .first()
     )
-    return entry.created_at.date() if entry else None
+    # The local day (the appeal period is counted in days in Vietnam, not in UTC).
+    return timezone.localdate(entry.created_at) if entry else None
 
 
 @transaction.atomic
@@ -82,10 +84,10 @@ def appeal_lodge(
 
 
 def appeal_start_consideration(
-    *, appeal: Appeal, by: User, handler: User, comment: str = ""
+    *, appeal: Appeal, by: User, handler: User | None, comment: str = ""
 ) -> Appeal:
     """An officer hands the appeal to a decision maker who had no part in the decision appealed
-    nor in its audits."""
+    nor in its audits (ValidationError on `handler` otherwise, or when none is named)."""
 
     def prepare(a: Appeal) -> list[str]:
         if not has_role(handler, Role.DECISION_MAKER, a.body):
@@ -104,7 +106,7 @@ def appeal_start_consideration(
         "start_consideration",
         by=by,
         comment=comment,
-        data={"handler": handler.pk},
+        data={"handler": handler.pk if handler is not None else None},
         prepare=prepare,
     )
 

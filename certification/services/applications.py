@@ -364,9 +364,11 @@ def application_assign_decision_maker(
         reason = _("This person was on an audit team of this application.")
     elif decision_maker.pk == application.technical_reviewer_id:
         reason = _("This person reviewed the application technically.")
-    elif ConflictDeclaration.objects.filter(
-        user=decision_maker, enterprise=application.enterprise, ended_on__isnull=True
-    ).exists():
+    elif (
+        ConflictDeclaration.objects.filter(user=decision_maker, enterprise=application.enterprise)
+        .in_force()
+        .exists()
+    ):
         reason = _("This person declared a conflict of interest with the enterprise.")
     else:
         reason = ""

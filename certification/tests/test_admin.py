@@ -10,7 +10,15 @@ from core.services import log_transition
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"core", "certification", "audits", "checklists", "documents", "notifications"}
+OUR_APPS = {
+    "core",
+    "certification",
+    "audits",
+    "checklists",
+    "documents",
+    "notifications",
+    "oversight",
+}
 
 
 def test_every_model_of_the_project_is_in_the_admin():

@@ -127,11 +127,12 @@ def test_a_user_with_two_roles_sees_a_panel_for_each(client, body, admin_user):
 
 
 def test_the_regulator_home_counts_the_province_and_its_queries_do_not_grow(
-    client, regulator, province, django_assert_num_queries
+    client, regulator, province, django_assert_num_queries, django_assert_max_num_queries
 ):
     client.force_login(regulator)
     client.get("/")  # warm caches (content types, session)
-    with django_assert_num_queries(4) as small:
+    # Session, user, memberships, figures, registrations to review, unread notifications.
+    with django_assert_max_num_queries(6) as small:
         client.get("/")
     EnterpriseFactory.create_batch(15, province=province)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -144,6 +145,7 @@ def test_enterprise_home_queries_are_constant(
 ):
     client.force_login(enterprise_user)
     client.get("/")
-    with django_assert_max_num_queries(4):
+    # Session, user, memberships, its applications, findings and certificates, notifications.
+    with django_assert_max_num_queries(7):
         response = client.get("/")
     assert enterprise.name in response.text

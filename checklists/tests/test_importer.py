@@ -18,6 +18,14 @@ from checklists.services import ImportOutcome, template_import
 from checklists.tests.conftest import SURVEILLANCE_FILE, SYSTEM_FILE
 from core.models import LogEntry
 
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the importer's wording; they pin the language it is written in.
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 SYSTEM = "tcvn-12850-2019-system"

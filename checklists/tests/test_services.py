@@ -5,6 +5,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from audits.models import Audit, Finding
 from audits.services import audit_start, finding_raise
@@ -21,6 +22,14 @@ from checklists.tests.conftest import SYSTEM_FILE
 from core.clock import as_of
 from core.exceptions import DomainError
 from core.models import LogEntry
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the importer's wording; they pin the language it is written in.
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

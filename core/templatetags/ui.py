@@ -16,6 +16,11 @@ _ACTION_LABELS = {
     "assign_decision_maker": gettext_lazy("Decision maker assigned"),
     "raise": gettext_lazy("Finding raised"),
     "grant": gettext_lazy("Granted"),
+    "plan": gettext_lazy("Audit planned"),
+    "team_add": gettext_lazy("Added to the team"),
+    "team_remove": gettext_lazy("Removed from the team"),
+    "declaration_sign": gettext_lazy("Impartiality declaration signed"),
+    "trace_test_record": gettext_lazy("Trace test recorded"),
 }
 
 

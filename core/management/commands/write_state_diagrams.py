@@ -8,7 +8,15 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 from django_fsm import FSMFieldMixin
 
-OUR_APPS = ("core", "certification", "audits", "checklists", "documents", "notifications")
+OUR_APPS = (
+    "core",
+    "certification",
+    "audits",
+    "checklists",
+    "documents",
+    "notifications",
+    "oversight",
+)
 
 
 def state_machines():

@@ -1,0 +1,319 @@
+"""REST API of the audits app: audits (team, declarations, trace tests), findings and
+assessor qualifications. Reads go through audits.selectors, writes through audits.services."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+
+from audits.models import AssessorQualification, Audit, Finding
+from audits.selectors import (
+    audit_get_for_user,
+    audits_visible_to,
+    finding_get_for_user,
+    findings_visible_to,
+)
+from audits.serializers import (
+    AuditListSerializer,
+    AuditPlanSerializer,
+    AuditSerializer,
+    DeclarationSerializer,
+    DeclarationSignSerializer,
+    FindingRaiseSerializer,
+    FindingSerializer,
+    QualificationSerializer,
+    ReportSerializer,
+    RespondSerializer,
+    TeamMemberCreateSerializer,
+    TeamMemberSerializer,
+    TraceTestRecordSerializer,
+    TraceTestSerializer,
+)
+from audits.services import (
+    audit_approve_report,
+    audit_cancel,
+    audit_plan,
+    audit_return_report,
+    audit_start,
+    audit_submit_report,
+    audit_team_add,
+    audit_team_remove,
+    declaration_sign,
+    finding_accept_plan,
+    finding_acknowledge,
+    finding_raise,
+    finding_reject_response,
+    finding_respond,
+    finding_verify,
+    trace_test_record,
+)
+from certification.models import Membership, Role
+from certification.selectors import applications_visible_to, certificates_visible_to
+from core.api.views import (
+    Filter,
+    ReadOnlyApiViewSet,
+    Step,
+    TransitionsMixin,
+    with_transitions,
+)
+from core.services import log_transition
+
+_AUDIT_RELATED = (
+    "application__enterprise",
+    "application__body",
+    "certificate__enterprise",
+    "certificate__body",
+)
+
+
+@with_transitions
+class AuditViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Audits the user may see; the body's officers plan them (`POST`) and form the team,
+    each member signs a declaration, the lead starts the audit and submits the report."""
+
+    serializer_class = AuditSerializer
+    list_serializer_class = AuditListSerializer
+    subject = "audit"
+    steps = {
+        "start": Step(audit_start),
+        "submit_report": Step(audit_submit_report, ReportSerializer),
+        "approve_report": Step(audit_approve_report),
+        "return_report": Step(audit_return_report),
+        "cancel": Step(audit_cancel),
+    }
+    filter_fields = {
+        "state": Filter("state", choices=tuple(Audit.State.values)),
+        "kind": Filter("kind", choices=tuple(Audit.Kind.values)),
+        "mode": Filter("mode", choices=tuple(Audit.Mode.values)),
+        "application": Filter("application_id", "int"),
+        "certificate": Filter("certificate_id", "int"),
+    }
+    search_fields = [
+        "application__number",
+        "certificate__number",
+        "application__enterprise__name",
+        "certificate__enterprise__name",
+    ]
+    ordering_fields = ["planned_start", "planned_end", "actual_end", "created_at"]
+    ordering = ["-planned_start", "-id"]
+
+    def visible(self):
+        return audits_visible_to(self.request.user).select_related(*_AUDIT_RELATED)
+
+    def fetch(self, pk: int):
+        return audit_get_for_user(self.request.user, pk)
+
+    @extend_schema(request=AuditPlanSerializer, responses={201: AuditSerializer})
+    def create(self, request):
+        given = AuditPlanSerializer(
+            data=request.data,
+            applications=applications_visible_to(request.user),
+            certificates=certificates_visible_to(request.user),
+        )
+        given.is_valid(raise_exception=True)
+        return self.created(audit_plan(by=request.user, **given.validated_data))
+
+    # --- team ------------------------------------------------------------------------------
+
+    @extend_schema(methods=["GET"], responses={200: TeamMemberSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=TeamMemberCreateSerializer,
+        responses={201: TeamMemberSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def team(self, request, pk=None):
+        audit = self.get_object()
+        if request.method == "GET":
+            members = audit.team.select_related("user").order_by("role", "id")
+            return Response(TeamMemberSerializer(members, many=True).data)
+        given = TeamMemberCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        member = audit_team_add(audit=audit, by=request.user, **given.validated_data)
+        return Response(TeamMemberSerializer(member).data, status=201)
+
+    @extend_schema(responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"team/(?P<member_id>[0-9]+)",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def team_member(self, request, pk=None, member_id=None):
+        audit = self.get_object()
+        member = audit.team.filter(pk=int(member_id)).first()
+        if member is None:
+            raise exceptions.NotFound(_("No such team member."))
+        audit_team_remove(member=member, by=request.user)
+        return Response(status=204)
+
+    # --- declarations and trace tests ------------------------------------------------------
+
+    @extend_schema(methods=["GET"], responses={200: DeclarationSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=DeclarationSignSerializer,
+        responses={201: DeclarationSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def declarations(self, request, pk=None):
+        audit = self.get_object()
+        if request.method == "GET":
+            signed = audit.declarations.select_related("user").order_by("signed_at", "id")
+            return Response(DeclarationSerializer(signed, many=True).data)
+        given = DeclarationSignSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        declaration = declaration_sign(audit=audit, by=request.user, **given.validated_data)
+        return Response(DeclarationSerializer(declaration).data, status=201)
+
+    @extend_schema(methods=["GET"], responses={200: TraceTestSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=TraceTestRecordSerializer,
+        responses={201: TraceTestSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="trace-tests",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def trace_tests(self, request, pk=None):
+        audit = self.get_object()
+        if request.method == "GET":
+            tests = list(audit.trace_tests.order_by("started_at", "id"))
+            for test in tests:
+                test.audit = audit  # its scheme's target time, without a query per row
+            return Response(TraceTestSerializer(tests, many=True).data)
+        given = TraceTestRecordSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        trace = trace_test_record(audit=audit, by=request.user, **given.validated_data)
+        trace.audit = audit
+        return Response(TraceTestSerializer(trace).data, status=201)
+
+
+@with_transitions
+class FindingViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Findings of the audits the user may see: raised by the team (`POST`), answered by the
+    enterprise, accepted, verified or acknowledged by the team (`transitions/`)."""
+
+    serializer_class = FindingSerializer
+    subject = "finding"
+    steps = {
+        "respond": Step(finding_respond, RespondSerializer),
+        "accept_plan": Step(finding_accept_plan),
+        "reject_response": Step(finding_reject_response),
+        "verify": Step(finding_verify),
+        "acknowledge": Step(finding_acknowledge),
+    }
+    filter_fields = {
+        "state": Filter("state", choices=tuple(Finding.State.values)),
+        "severity": Filter("severity", choices=tuple(Finding.Severity.values)),
+        "audit": Filter("audit_id", "int"),
+    }
+    search_fields = ["description", "clause_reference", "checklist_item_code"]
+    ordering_fields = ["due_date", "created_at", "severity"]
+    ordering = ["audit_id", "id"]
+
+    def visible(self):
+        return findings_visible_to(self.request.user).select_related("audit")
+
+    def fetch(self, pk: int):
+        return finding_get_for_user(self.request.user, pk)
+
+    @extend_schema(request=FindingRaiseSerializer, responses={201: FindingSerializer})
+    def create(self, request):
+        given = FindingRaiseSerializer(data=request.data, audits=audits_visible_to(request.user))
+        given.is_valid(raise_exception=True)
+        return self.created(finding_raise(by=request.user, **given.validated_data))
+
+
+# --- Assessor qualifications ---------------------------------------------------------------
+
+
+def qualifications_visible_to(user):
+    """Qualifications of the assessors of the bodies where `user` is an officer or a decision
+    maker, and the user's own; every one for an administrator."""
+    if not user.is_authenticated or not user.is_active:
+        return AssessorQualification.objects.none()
+    if user.is_superuser:
+        return AssessorQualification.objects.all()
+    bodies = (
+        Membership.objects.active()
+        .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
+        .values("organisation_id")
+    )
+    assessors = (
+        Membership.objects.active()
+        .filter(role=Role.ASSESSOR, organisation_id__in=bodies)
+        .values("user_id")
+    )
+    return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))
+
+
+class AdministratorsWrite(BasePermission):
+    """Reading for anyone signed in (rows filtered by visibility); writing for administrators."""
+
+    message = "Only administrators may change assessor qualifications."
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or request.user.is_superuser
+
+
+class QualificationViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ReadOnlyApiViewSet,
+):
+    """Which scheme an assessor may audit, and lead audits of, over which period."""
+
+    serializer_class = QualificationSerializer
+    permission_classes = [AdministratorsWrite]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    no_conflicts = True
+    filter_fields = {
+        "user": Filter("user_id", "int"),
+        "scheme": Filter("scheme_id", "int"),
+        "is_lead_qualified": Filter("is_lead_qualified", "bool"),
+    }
+    ordering_fields = ["valid_from", "valid_until"]
+    ordering = ["user_id", "-valid_from", "id"]
+
+    def visible(self):
+        return qualifications_visible_to(self.request.user).select_related("user")
+
+    def fetch(self, pk: int):
+        return get_object_or_404(self.visible(), pk=pk)
+
+    def perform_create(self, serializer):
+        qualification = AssessorQualification(**serializer.validated_data)
+        qualification.full_clean()
+        qualification.save()
+        serializer.instance = qualification
+        log_transition(qualification, "create", by=self.request.user)
+
+    def perform_update(self, serializer):
+        qualification = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(qualification, name, value)
+        qualification.full_clean()
+        qualification.save(update_fields=[*serializer.validated_data, "updated_at"])
+        log_transition(
+            qualification,
+            "edit",
+            by=self.request.user,
+            data={"fields": list(serializer.validated_data)},
+        )
+
+    def perform_destroy(self, instance):
+        log_transition(instance, "delete", by=self.request.user)
+        instance.delete()

@@ -1,0 +1,246 @@
+"""What the audits API reads and writes. Rules live in audits.services and audits.selectors."""
+
+from rest_framework import serializers
+
+from audits.models import (
+    AssessorQualification,
+    Audit,
+    AuditTeamMember,
+    Finding,
+    ImpartialityDeclaration,
+    TraceTest,
+)
+from certification.models import Application, Certificate, Scheme
+from core.api.views import CommentSerializer
+from core.models import User
+
+
+class AuditListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    subject_number = serializers.SerializerMethodField()
+    enterprise = serializers.SerializerMethodField()
+    enterprise_name = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Audit
+        fields = [
+            "id",
+            "kind",
+            "mode",
+            "state",
+            "state_label",
+            "application",
+            "certificate",
+            "subject_number",
+            "enterprise",
+            "enterprise_name",
+            "body",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+        ]
+
+    def get_subject_number(self, audit: Audit) -> str:
+        return audit.subject.number
+
+    def get_enterprise(self, audit: Audit) -> int:
+        return audit.subject.enterprise_id
+
+    def get_enterprise_name(self, audit: Audit) -> str:
+        return audit.client.name
+
+    def get_body(self, audit: Audit) -> int:
+        return audit.subject.body_id
+
+
+class AuditSerializer(AuditListSerializer):
+    class Meta(AuditListSerializer.Meta):
+        fields = [
+            *AuditListSerializer.Meta.fields,
+            "report_summary",
+            "conclusion",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AuditPlanSerializer(serializers.Serializer):
+    application = serializers.PrimaryKeyRelatedField(
+        queryset=Application.objects.none(), required=False, allow_null=True
+    )
+    certificate = serializers.PrimaryKeyRelatedField(
+        queryset=Certificate.objects.none(), required=False, allow_null=True
+    )
+    kind = serializers.ChoiceField(choices=Audit.Kind.choices)
+    mode = serializers.ChoiceField(choices=Audit.Mode.choices, default=Audit.Mode.ON_SITE)
+    planned_start = serializers.DateField()
+    planned_end = serializers.DateField()
+
+    def __init__(self, *args, applications=None, certificates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if applications is not None:
+            self.fields["application"].queryset = applications
+        if certificates is not None:
+            self.fields["certificate"].queryset = certificates
+
+
+class ReportSerializer(CommentSerializer):
+    report_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    conclusion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = AuditTeamMember
+        fields = ["id", "user", "user_name", "role"]
+        read_only_fields = ["id"]
+
+
+class TeamMemberCreateSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    role = serializers.ChoiceField(choices=AuditTeamMember.Role.choices)
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    is_clean = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ImpartialityDeclaration
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "no_consultancy",
+            "no_employment",
+            "no_financial_interest",
+            "no_family_ties",
+            "statement",
+            "signed_at",
+            "is_clean",
+        ]
+
+
+class DeclarationSignSerializer(serializers.Serializer):
+    no_consultancy = serializers.BooleanField()
+    no_employment = serializers.BooleanField()
+    no_financial_interest = serializers.BooleanField()
+    no_family_ties = serializers.BooleanField()
+    statement = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TraceTestSerializer(serializers.ModelSerializer):
+    duration_hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    within_target = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = TraceTest
+        fields = [
+            "id",
+            "gtin",
+            "lot",
+            "direction",
+            "started_at",
+            "ended_at",
+            "quantity_in",
+            "quantity_out",
+            "result",
+            "note",
+            "recorded_by",
+            "finding",
+            "duration_hours",
+            "within_target",
+        ]
+
+
+class TraceTestRecordSerializer(serializers.Serializer):
+    gtin = serializers.CharField(max_length=14)
+    lot = serializers.CharField(max_length=20)
+    direction = serializers.ChoiceField(choices=TraceTest.Direction.choices)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    quantity_in = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    quantity_out = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    result = serializers.ChoiceField(choices=TraceTest.Result.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    audit_kind = serializers.CharField(source="audit.kind", read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "audit",
+            "audit_kind",
+            "checklist_item_code",
+            "severity",
+            "state",
+            "state_label",
+            "description",
+            "evidence",
+            "clause_reference",
+            "due_date",
+            "raised_by",
+            "root_cause",
+            "correction",
+            "corrective_action",
+            "planned_completion",
+            "responded_by",
+            "responded_at",
+            "verified_by",
+            "verified_at",
+            "escalated_from_minor",
+            "created_at",
+        ]
+
+
+class FindingRaiseSerializer(serializers.Serializer):
+    audit = serializers.PrimaryKeyRelatedField(queryset=Audit.objects.none())
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices)
+    description = serializers.CharField()
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    clause_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    checklist_item_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+
+    def __init__(self, *args, audits=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if audits is not None:
+            self.fields["audit"].queryset = audits
+
+
+class RespondSerializer(CommentSerializer):
+    root_cause = serializers.CharField(required=False, allow_blank=True, default="")
+    correction = serializers.CharField(required=False, allow_blank=True, default="")
+    corrective_action = serializers.CharField(required=False, allow_blank=True, default="")
+    planned_completion = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class QualificationSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    scheme = serializers.PrimaryKeyRelatedField(queryset=Scheme.objects.all())
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = AssessorQualification
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "scheme",
+            "valid_from",
+            "valid_until",
+            "is_lead_qualified",
+            "note",
+        ]

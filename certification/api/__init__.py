@@ -1,0 +1,26 @@
+"""REST API of the certification app (routes in config/api_urls.py)."""
+
+from certification.api.applications import (
+    ApplicationViewSet,
+    DecisionViewSet,
+    OrganisationViewSet,
+    SchemeViewSet,
+)
+from certification.api.cases import AppealViewSet, ComplaintViewSet, RegistrationViewSet
+from certification.api.certificates import CertificateViewSet, PublicCertificateView
+from certification.api.me import MeView
+from certification.api.reports import SummaryView
+
+__all__ = [
+    "AppealViewSet",
+    "ApplicationViewSet",
+    "CertificateViewSet",
+    "ComplaintViewSet",
+    "DecisionViewSet",
+    "MeView",
+    "OrganisationViewSet",
+    "PublicCertificateView",
+    "RegistrationViewSet",
+    "SchemeViewSet",
+    "SummaryView",
+]

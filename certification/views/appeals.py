@@ -1,0 +1,263 @@
+"""Appeals (by an enterprise against a decision) and complaints (handled by body officers)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from certification.models import Appeal, Certificate, Complaint, Membership, Role
+from certification.models.appeals import people_involved
+from certification.selectors import (
+    appeal_get_for_user,
+    appeals_visible_to,
+    application_get_for_user,
+    certificate_get_for_user,
+    complaint_get_for_user,
+    complaints_visible_to,
+    has_role,
+)
+from certification.services import (
+    appeal_dismiss,
+    appeal_lodge,
+    appeal_start_consideration,
+    appeal_uphold,
+    complaint_acknowledge,
+    complaint_resolve,
+)
+from certification.views.public import add_service_errors
+from core.models import User
+from core.services import history_of
+from core.ui import Actions, paginate, run_transition
+from core.workflow import transitions_for
+
+PER_PAGE = 25
+
+
+class StateFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+
+    def __init__(self, *args, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", gettext_lazy("All states")), *states]
+
+    def value(self, name: str) -> str:
+        return (self.cleaned_data.get(name) or "").strip() if self.is_valid() else ""
+
+
+# --- Appeals ----------------------------------------------------------------------------------
+
+
+@login_required
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    form = StateFilterForm(request.GET or None, states=Appeal.State.choices)
+    appeals = appeals_visible_to(request.user).select_related(
+        "enterprise", "body", "application", "certificate"
+    )
+    if form.value("q"):
+        term = form.value("q")
+        appeals = appeals.filter(
+            Q(enterprise__name__icontains=term)
+            | Q(certificate__number__icontains=term)
+            | Q(application__number__icontains=term)
+        )
+    if form.value("state"):
+        appeals = appeals.filter(state=form.value("state"))
+    page_obj = paginate(request, appeals.order_by("-created_at", "-pk"), PER_PAGE)
+    return render(
+        request,
+        "certification/appeal_list.html",
+        {"form": form, "page_obj": page_obj, "filtered": form.is_bound},
+    )
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=gettext_lazy("Grounds of the appeal"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("Why the decision should be reconsidered, with the facts."),
+    )
+
+
+def _appealed(request: HttpRequest):
+    """(subject, application, certificate) named by the query string; 404 when not visible."""
+    try:
+        if request.GET.get("application"):
+            application = application_get_for_user(request.user, int(request.GET["application"]))
+            return Appeal.Subject.REFUSAL, application, None
+        if request.GET.get("certificate"):
+            certificate = certificate_get_for_user(request.user, int(request.GET["certificate"]))
+            subject = {
+                Certificate.State.SUSPENDED: Appeal.Subject.SUSPENSION,
+                Certificate.State.WITHDRAWN: Appeal.Subject.WITHDRAWAL,
+            }.get(certificate.state, "")
+            return subject, None, certificate
+    except ValueError:
+        pass
+    raise Http404(_("Name the application or certificate the appeal is about."))
+
+
+@login_required
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    """The enterprise appeals a refusal (`?application=`) or a suspension or withdrawal
+    (`?certificate=`)."""
+    subject, application, certificate = _appealed(request)
+    target = application or certificate
+    if not has_role(request.user, Role.ENTERPRISE, target.enterprise):
+        raise PermissionDenied(_("Only the enterprise concerned may appeal."))
+    form = AppealForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal = appeal_lodge(
+                by=request.user,
+                subject=subject,
+                grounds=form.cleaned_data["grounds"],
+                application=application,
+                certificate=certificate,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return HttpResponseRedirect(reverse("certification:appeal_detail", args=[appeal.pk]))
+    return render(
+        request,
+        "certification/appeal_form.html",
+        {
+            "form": form,
+            "subject": subject,
+            "subject_label": Appeal.Subject(subject).label if subject else "",
+            "application": application,
+            "certificate": certificate,
+        },
+    )
+
+
+@login_required
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = appeal_get_for_user(request.user, pk)
+    transitions = transitions_for(appeal, request.user)
+    # Handing the appeal to a decision maker needs a choice among the body's people: our own
+    # form instead of the generic text input.
+    start = next((t for t in transitions if t.name == "start_consideration"), None)
+    handlers = []
+    if start is not None and start.allowed:
+        involved = people_involved(appeal.application, appeal.certificate)
+        handlers = [
+            m.user
+            for m in Membership.objects.active()
+            .filter(organisation_id=appeal.body_id, role=Role.DECISION_MAKER)
+            .select_related("user")
+            .order_by("user__full_name", "user__username")
+            if m.user_id not in involved
+        ]
+    return render(
+        request,
+        "certification/appeal_detail.html",
+        {
+            "appeal": appeal,
+            "start": start,
+            "handlers": handlers,
+            "transitions": [t for t in transitions if t.name != "start_consideration"],
+            "action_base": reverse("certification:appeal_detail", args=[pk]) + "transitions/",
+            "history": history_of(appeal),
+        },
+    )
+
+
+def _handler(data) -> User | None:
+    try:
+        return User.objects.filter(pk=int(data.get("handler") or 0), is_active=True).first()
+    except ValueError:
+        return None
+
+
+APPEAL_ACTIONS: Actions = {
+    "start_consideration": lambda a, by, data: appeal_start_consideration(
+        appeal=a, by=by, handler=_handler(data), comment=data.get("comment", "")
+    ),
+    "uphold": lambda a, by, data: appeal_uphold(appeal=a, by=by, comment=data.get("comment", "")),
+    "dismiss": lambda a, by, data: appeal_dismiss(appeal=a, by=by, comment=data.get("comment", "")),
+}
+
+
+@login_required
+@require_POST
+def appeal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    appeal = appeal_get_for_user(request.user, pk)
+    return run_transition(
+        request,
+        appeal,
+        name,
+        APPEAL_ACTIONS,
+        next_url=reverse("certification:appeal_detail", args=[pk]),
+    )
+
+
+# --- Complaints (body officers) ---------------------------------------------------------------
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    form = StateFilterForm(request.GET or None, states=Complaint.State.choices)
+    complaints = complaints_visible_to(request.user).select_related(
+        "body", "enterprise", "certificate"
+    )
+    if form.value("q"):
+        term = form.value("q")
+        complaints = complaints.filter(
+            Q(subject__icontains=term)
+            | Q(enterprise__name__icontains=term)
+            | Q(certificate__number__icontains=term)
+        )
+    if form.value("state"):
+        complaints = complaints.filter(state=form.value("state"))
+    page_obj = paginate(request, complaints.order_by("-created_at", "-pk"), PER_PAGE)
+    return render(
+        request,
+        "certification/complaint_list.html",
+        {"form": form, "page_obj": page_obj, "filtered": form.is_bound},
+    )
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = complaint_get_for_user(request.user, pk)
+    return render(
+        request,
+        "certification/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "transitions": transitions_for(complaint, request.user),
+            "action_base": reverse("certification:complaint_detail", args=[pk]) + "transitions/",
+            "history": history_of(complaint),
+        },
+    )
+
+
+COMPLAINT_ACTIONS: Actions = {
+    "acknowledge": lambda c, by, data: complaint_acknowledge(
+        complaint=c, by=by, comment=data.get("comment", "")
+    ),
+    "resolve": lambda c, by, data: complaint_resolve(
+        complaint=c, by=by, comment=data.get("comment", "")
+    ),
+}
+
+
+@login_required
+@require_POST
+def complaint_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    complaint = complaint_get_for_user(request.user, pk)
+    return run_transition(
+        request,
+        complaint,
+        name,
+        COMPLAINT_ACTIONS,
+        next_url=reverse("certification:complaint_detail", args=[pk]),
+    )

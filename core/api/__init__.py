@@ -1,0 +1,116 @@
+"""REST framework glue shared by every app's API (../shared/spec/api.md).
+
+This module stays light (REST framework imports it from its settings while loading): the
+pagination and the error handling. `core.api.views` has the building blocks of the
+collections (selectors, filters, transitions, token) and `core.api.schema` the schema class.
+
+Errors: one shape for every error body (`detail`, `code`; `errors` by field on 400), domain
+errors → 409, Django's PermissionDenied / ValidationError / Http404 → 403 / 400 / 404, refused
+uploads → 413 / 415.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import DomainError
+from documents.validation import DocumentRejected
+
+
+class Pagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+def _first_message(errors: Any) -> str | None:
+    if isinstance(errors, dict):
+        for value in errors.values():
+            found = _first_message(value)
+            if found:
+                return found
+        return None
+    if isinstance(errors, list | tuple):
+        for value in errors:
+            found = _first_message(value)
+            if found:
+                return found
+        return None
+    return str(errors) if errors else None
+
+
+def exception_handler(exc, context):
+    """DRF's handler with one body shape: `{"detail", "code"}`, plus `errors` by field on 400.
+
+    DomainError → 409 with the guard's code; Django's PermissionDenied → 403 with its reason;
+    Django's ValidationError → 400 with its field errors; DocumentTooLarge → 413,
+    UnsupportedDocumentType → 415; Http404 → 404."""
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DocumentRejected):
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data if isinstance(response.data, dict) else {}
+        if not isinstance(response.data, dict):
+            errors = {api_settings.NON_FIELD_ERRORS_KEY: response.data}
+        general = errors.get(api_settings.NON_FIELD_ERRORS_KEY)
+        response.data = {
+            "detail": _first_message(general) or _("Some fields are invalid."),
+            "code": "invalid",
+            "errors": errors,
+        }
+    elif isinstance(response.data, dict):
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        response.data = {
+            "detail": str(response.data.get("detail", "")),
+            "code": codes if isinstance(codes, str) else "error",
+        }
+    return response
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' answer once a sign-in is locked (AXES_LOCKOUT_CALLABLE): JSON with
+    `detail` for the API, the page otherwise. Same rule for both: repeated failures lock."""
+    status_code = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": _("Too many failed sign-in attempts. Try again later."),
+                "code": "locked_out",
+            },
+            status=status_code,
+        )
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=status_code)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    errors = serializers.DictField(
+        child=serializers.JSONField(), help_text="Messages by field name."
+    )

@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from certification.models import Certificate, Organisation, Province, Sector
+from oversight.models import PlanTarget
+
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ActivityForm(forms.Form):
+    target = forms.ChoiceField(label=_("Indicator"))
+    date = forms.DateField(label=_("Date"), widget=DateInput(), input_formats=DATE_INPUTS)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was done, where, for whom."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        initial=1,
+        help_text=_("How many the activity counts for (trainees' turns, classes, articles…)."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_("PDF, Word, Excel or an image: the invitation, minutes, article…"),
+    )
+
+    def __init__(self, *args, targets: list[PlanTarget], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {str(t.pk): t for t in targets if not t.computed}
+        self.fields["target"].choices = [("", "—")] + [
+            (key, f"{t.label} ({t.unit})") for key, t in self.targets.items()
+        ]
+
+    def clean_target(self) -> PlanTarget:
+        return self.targets[self.cleaned_data["target"]]
+
+
+class TargetForm(forms.Form):
+    target_value = forms.DecimalField(
+        label=_("Target"), min_value=0, max_digits=9, decimal_places=2
+    )
+
+
+class HighRiskGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    certificates = forms.ModelMultipleChoiceField(
+        label=_("Covering certificates"),
+        queryset=Certificate.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    enterprises = forms.ModelMultipleChoiceField(
+        label=_("Enterprises tracing it"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Enterprises known to trace these products (e.g. on a sector system)."),
+    )
+
+    def __init__(self, *args, province: Province, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["certificates"].queryset = (
+            Certificate.objects.filter(enterprise__province=province)
+            .exclude(state__in=[Certificate.State.SUPERSEDED, Certificate.State.WITHDRAWN])
+            .select_related("enterprise")
+            .order_by("number")
+        )
+        self.fields["certificates"].label_from_instance = lambda c: (
+            f"{c.number} · {c.enterprise.name}"
+        )
+        self.fields["enterprises"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.ENTERPRISE, province=province
+        ).order_by("name")
+
+
+class RegisterFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All")), *Certificate.State.choices]
+    )
+    body = forms.ModelChoiceField(
+        label=_("Certification body"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label=_("All"),
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All")), *Sector.choices]
+    )
+    issued_from = forms.DateField(
+        label=_("Issued from"), required=False, widget=DateInput(), input_formats=DATE_INPUTS
+    )
+    issued_to = forms.DateField(
+        label=_("Issued until"), required=False, widget=DateInput(), input_formats=DATE_INPUTS
+    )
+
+    def __init__(self, *args, bodies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = bodies
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("issued_from"), cleaned.get("issued_to")
+        if start and end and end < start:
+            self.add_error("issued_to", _("The end date is before the start date."))
+        return cleaned

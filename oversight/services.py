@@ -1,0 +1,323 @@
+"""Writes of the oversight app: the plan (targets, activities, high-risk product groups) and
+the national-portal records. Each service checks who may act and logs what it did."""
+
+import datetime
+import hashlib
+import logging
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certification.models import Certificate, Organisation, Province, Role
+from certification.selectors import has_role
+from core.clock import today
+from core.models import User
+from core.services import log_transition
+from oversight import portal
+from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget, PortalRecord
+
+logger = logging.getLogger(__name__)
+
+
+def _require_regulator(by: User, jurisdiction: Province) -> None:
+    if not has_role(by, Role.REGULATOR, jurisdiction):
+        raise PermissionDenied(_("Only a regulator of the jurisdiction may do this."))
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_target_set(
+    *, jurisdiction: Province, code: str, target_value: Decimal, by: User
+) -> PlanTarget:
+    """Set the target of indicator `code` for `jurisdiction`: the province's own row is
+    created from the default the first time, then updated. Logged (previous and new value).
+
+    Raises PermissionDenied unless `by` is a regulator of the jurisdiction, ValidationError
+    for an unknown code or a negative value."""
+    _require_regulator(by, jurisdiction)
+    if target_value is None or Decimal(target_value) < 0:
+        raise ValidationError({"target_value": _("Enter a target of zero or more.")})
+    default = PlanTarget.objects.filter(jurisdiction=None, code=code).first()
+    target = (
+        PlanTarget.objects.select_for_update().filter(jurisdiction=jurisdiction, code=code).first()
+    )
+    if target is None:
+        if default is None:
+            raise ValidationError({"code": _("Unknown indicator.")})
+        target = PlanTarget.objects.create(
+            jurisdiction=jurisdiction,
+            code=code,
+            position=default.position,
+            label_vi=default.label_vi,
+            label_en=default.label_en,
+            target_value=default.target_value,
+            unit=default.unit,
+            computed=default.computed,
+            year_from=default.year_from,
+            year_to=default.year_to,
+        )
+    previous = target.target_value
+    target.target_value = Decimal(target_value)
+    target.save(update_fields=["target_value", "updated_at"])
+    log_transition(
+        target,
+        "set_target",
+        by=by,
+        data={"previous": str(previous), "target_value": str(target.target_value)},
+    )
+    return target
+
+
+def _store_evidence(file: UploadedFile) -> dict:
+    """Validate and store an evidence file as the documents app stores uploads."""
+    from documents import storage
+    from documents.validation import DocumentRejected, storage_key, validate_upload
+
+    try:
+        kind, name = validate_upload(file)
+    except DocumentRejected as exc:
+        raise ValidationError({"evidence": exc.message}) from exc
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks() if hasattr(file, "chunks") else [file.read()]:
+        digest.update(chunk)
+    file.seek(0)
+    stored = storage.store(storage_key(name), file)
+    return {
+        "evidence": stored,
+        "evidence_name": name,
+        "evidence_sha256": digest.hexdigest(),
+        "evidence_mime_type": kind.mime_type,
+    }
+
+
+def plan_activity_record(
+    *,
+    jurisdiction: Province,
+    target: PlanTarget,
+    date: datetime.date,
+    description: str,
+    quantity: int,
+    by: User,
+    evidence: UploadedFile | None = None,
+) -> PlanActivity:
+    """Record an activity of the plan (a training, a class, an article, a supported model…).
+
+    The indicator must be one the system does not compute, and apply to `jurisdiction`; the
+    date falls within the plan's years and not after today; quantity ≥ 1. Evidence (PDF,
+    Word, Excel, image) is checked and stored like any uploaded document; if saving the row
+    fails the stored file is removed. Logged on the activity.
+
+    Raises PermissionDenied (not a regulator of the jurisdiction) or ValidationError."""
+    _require_regulator(by, jurisdiction)
+    errors: dict[str, str] = {}
+    if target.computed:
+        errors["target"] = _("This indicator is computed by the system.")
+    elif target.jurisdiction_id not in (None, jurisdiction.pk):
+        errors["target"] = _("This indicator belongs to another province.")
+    if date is None or date > today():
+        errors["date"] = _("The date cannot be in the future.")
+    elif not target.year_from <= date.year <= target.year_to:
+        errors["date"] = _("The date must fall within the plan (%(start)d-%(end)d).") % {
+            "start": target.year_from,
+            "end": target.year_to,
+        }
+    if not (description or "").strip():
+        errors["description"] = _("This field is required.")
+    if not isinstance(quantity, int) or quantity < 1:
+        errors["quantity"] = _("Enter a whole number of at least 1.")
+    if errors:
+        raise ValidationError(errors)
+    stored = _store_evidence(evidence) if evidence else {}
+    try:
+        with transaction.atomic():
+            activity = PlanActivity(
+                jurisdiction=jurisdiction,
+                target=target,
+                date=date,
+                description=description.strip(),
+                quantity=quantity,
+                recorded_by=by,
+                **{k: v for k, v in stored.items() if k != "evidence"},
+            )
+            if stored:
+                activity.evidence.name = stored["evidence"]
+            activity.save(force_insert=True)
+            log_transition(
+                activity,
+                "record",
+                by=by,
+                data={"indicator": target.code, "quantity": quantity, "date": date},
+            )
+    except BaseException:
+        if stored:
+            from documents import storage
+
+            storage.discard(stored["evidence"])
+        raise
+    return activity
+
+
+@transaction.atomic
+def high_risk_group_save(
+    *,
+    jurisdiction: Province,
+    name: str,
+    by: User,
+    description: str = "",
+    certificates: list[Certificate] | None = None,
+    enterprises: list[Organisation] | None = None,
+    group: HighRiskProductGroup | None = None,
+) -> HighRiskProductGroup:
+    """Create (group=None) or update a high-risk product group of `jurisdiction` and set the
+    certificates and enterprises covering it: they must be of enterprises of the province.
+
+    Raises PermissionDenied or ValidationError (name missing or taken, coverage outside the
+    province)."""
+    _require_regulator(by, jurisdiction)
+    if group is not None and group.jurisdiction_id != jurisdiction.pk:
+        raise PermissionDenied(_("Only a regulator of the jurisdiction may do this."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("This field is required.")})
+    certificates = list(certificates or [])
+    enterprises = list(enterprises or [])
+    if any(c.enterprise.province_id != jurisdiction.pk for c in certificates):
+        raise ValidationError({"certificates": _("Choose certificates of this province.")})
+    if any(
+        e.province_id != jurisdiction.pk or e.kind != Organisation.Kind.ENTERPRISE
+        for e in enterprises
+    ):
+        raise ValidationError({"enterprises": _("Choose enterprises of this province.")})
+    action = "create" if group is None else "update"
+    try:
+        with transaction.atomic():
+            if group is None:
+                group = HighRiskProductGroup.objects.create(
+                    jurisdiction=jurisdiction, name=name, description=description
+                )
+            else:
+                group.name, group.description = name, description
+                group.save(update_fields=["name", "description", "updated_at"])
+    except IntegrityError:
+        raise ValidationError(
+            {"name": _("A group with this name already exists in the province.")}
+        ) from None
+    group.certificates.set(certificates)
+    group.enterprises.set(enterprises)
+    log_transition(
+        group,
+        action,
+        by=by,
+        data={
+            "certificates": [c.number for c in certificates],
+            "enterprises": [e.tax_code for e in enterprises],
+        },
+    )
+    return group
+
+
+# --- national portal ------------------------------------------------------------------------
+
+
+def _enqueue_push(record_id: int) -> None:
+    from oversight.tasks import push_portal_record
+
+    transaction.on_commit(partial(push_portal_record.delay, record_id))
+
+
+def portal_record_queue(*, certificate_id: int) -> PortalRecord | None:
+    """Queue the portal record of the certificate as it is now and enqueue its push.
+
+    Idempotent: the record is keyed by number, version, state and time of the last change, so
+    calling this again for the same state returns the existing record and enqueues nothing.
+    Returns None when the certificate does not exist."""
+    certificate = portal.certificates_for_export(
+        Certificate.objects.filter(pk=certificate_id)
+    ).first()
+    if certificate is None:
+        return None
+    key = portal.idempotency_key(certificate)
+    existing = PortalRecord.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            record = PortalRecord.objects.create(
+                certificate=certificate,
+                certificate_version=certificate.version,
+                certificate_state=certificate.state,
+                schema_version=portal.SCHEMA_VERSION,
+                payload=portal.record_for(certificate),
+                idempotency_key=key,
+            )
+            _enqueue_push(record.pk)
+    except IntegrityError:  # a concurrent call queued the same state first
+        return PortalRecord.objects.get(idempotency_key=key)
+    return record
+
+
+def portal_record_push(*, record_id: int, final_attempt: bool = True) -> str:
+    """Send one record to the portal once; returns what happened:
+
+    - "skipped": no portal configured (the record stays pending), or the record is not
+      pending (already sent, or failed and not resent) — running twice sends once;
+    - "sent": 2xx — status sent, sent_at set;
+    - "failed": 4xx (never retried), or a retryable error on the final attempt;
+    - "retry": 5xx, 429 or a network error while attempts remain (the task retries later).
+    Every attempt counts in `attempts`, and its error in `last_error`."""
+    record = PortalRecord.objects.filter(pk=record_id, status=PortalRecord.Status.PENDING).first()
+    if record is None or not portal.is_configured():
+        return "skipped"
+    outcome = portal.post(record.payload, key=record.idempotency_key)
+    fields = {"attempts": record.attempts + 1, "last_status_code": outcome.status_code}
+    if outcome.ok:
+        fields.update(status=PortalRecord.Status.SENT, sent_at=timezone.now(), last_error="")
+        result = "sent"
+    elif outcome.retryable and not final_attempt:
+        fields.update(last_error=outcome.error)
+        result = "retry"
+    else:
+        fields.update(status=PortalRecord.Status.FAILED, last_error=outcome.error)
+        result = "failed"
+    PortalRecord.objects.filter(pk=record.pk, status=PortalRecord.Status.PENDING).update(
+        **fields, updated_at=timezone.now()
+    )
+    if result == "failed":
+        logger.warning("Portal record %s failed: %s", record.pk, outcome.error)
+    return result
+
+
+@transaction.atomic
+def portal_record_resend(*, record: PortalRecord, by: User | None) -> PortalRecord:
+    """Put a record back in the queue (status pending) and enqueue its push. The payload and
+    the idempotency key are those first sent, so the portal recognises a repeat. Logged."""
+    locked = PortalRecord.objects.select_for_update().get(pk=record.pk)
+    previous = locked.status
+    locked.status = PortalRecord.Status.PENDING
+    locked.save(update_fields=["status", "updated_at"])
+    log_transition(locked, "resend", by=by, previous=previous, target=locked.status)
+    _enqueue_push(locked.pk)
+    return locked
+
+
+def portal_push_pending() -> int:
+    """Enqueue the push of every pending record (after PORTAL_URL is configured, or by a
+    periodic job). Returns how many were enqueued; pushing is idempotent per record."""
+    if not portal.is_configured():
+        return 0
+    ids = list(
+        PortalRecord.objects.filter(status=PortalRecord.Status.PENDING)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    for record_id in ids:
+        _enqueue_push(record_id)
+    return len(ids)

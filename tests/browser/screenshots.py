@@ -1,0 +1,60 @@
+"""`make screenshots`: the README's screenshots of the key pages, taken in Chromium at desktop
+width against the live server with the demo data (SQLite in memory unless DATABASE_URL is set).
+
+Not collected by `make test` (the file name does not start with test_); run it by path:
+    .venv/bin/python -m pytest -m screenshots tests/browser/screenshots.py
+PNG files land in docs/screenshots/ (SCREENSHOTS_DIR to override)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from audits.models import Audit
+from certification.models import Application, Certificate
+
+from .conftest import VIEWPORT
+
+pytestmark = [pytest.mark.screenshots, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "docs" / "screenshots"))
+# The tallest part of a page kept in a screenshot (the checklist is very long).
+MAX_HEIGHT = 1800
+COFFEE_TAX_CODE = "5900432185"
+DURIAN_TAX_CODE = "5901187641"
+
+
+def shoot(page, path: str, name: str) -> Path:
+    response = page.goto(path)
+    assert response is not None and response.ok, (path, response and response.status)
+    page.wait_for_load_state("networkidle")
+    height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+    target = OUT / f"{name}.png"
+    page.screenshot(
+        path=str(target),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height},
+    )
+    return target
+
+
+def test_screenshots_of_the_key_pages(demo_data, people):
+    OUT.mkdir(parents=True, exist_ok=True)
+    certified = Application.objects.get(
+        enterprise__tax_code=COFFEE_TAX_CODE, state=Application.State.CERTIFIED
+    )
+    certificate = Certificate.objects.filter(application=certified).latest("pk")
+    stage2 = Audit.objects.get(
+        application__enterprise__tax_code=DURIAN_TAX_CODE, kind=Audit.Kind.STAGE2
+    )
+
+    enterprise = people.window("enterprise")
+    shots = [
+        shoot(enterprise, "/", "enterprise-home"),
+        shoot(enterprise, f"/applications/{certified.pk}/", "application-detail"),
+        shoot(people.window("lead"), f"/audits/{stage2.pk}/checklist/", "checklist"),
+        shoot(people.window(None), f"/verify/{certificate.number}/", "verify"),
+    ]
+    for shot in shots:
+        assert shot.stat().st_size > 10_000, shot

@@ -1,0 +1,280 @@
+"""The journey of issue 8 in a real browser (Chromium driven by Playwright) against the live
+server, with the demo accounts, each in a window of their own:
+
+enterprise applies and uploads → cbstaff accepts → plans stages 1 and 2, the team declares →
+the lead fills the checklists (a minor finding on stage 2) and records a trace test → reports
+approved → the enterprise responds with evidence → the lead accepts the plan → technical review
+→ the decision maker grants → the public page shows the certificate as valid.
+
+Selectors rely on form actions, field names and the values of choices, not on wording or CSS.
+"""
+
+import datetime
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from audits.models import Audit, Finding
+from certification.models import Application, Certificate, Organisation, Scheme
+from core.clock import today
+from core.models import User
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+MINOR_ITEM = "C-06"
+MINOR_NOTE = "Phiếu xuất kho thiếu số lô ở 2/10 mẫu."
+
+
+def submit(page, button) -> None:
+    """Click a form's submit button and check the page it leads to is not an error."""
+    with page.expect_navigation() as navigation:
+        button.click()
+    response = navigation.value
+    assert response is not None and response.ok, (
+        page.url,
+        response and response.status,
+        page.locator("main").inner_text()[:2000] if response else "",
+    )
+
+
+def transition(page, name: str, **fields) -> None:
+    """Press the button of transition `name` on the current page, filling what it requires
+    (True ticks a checkbox)."""
+    form = page.locator(f'form[action$="/transitions/{name}/"]')
+    for field, value in fields.items():
+        widget = form.locator(f'[name="{field}"]')
+        if value is True:
+            widget.check()
+        else:
+            widget.fill(value)
+    submit(page, form.locator('button[type="submit"]'))
+
+
+def upload(page, doc_type: str, path) -> None:
+    form = page.locator('form[action$="/documents/upload/"]')
+    form.locator('select[name="doc_type"]').select_option(doc_type)
+    form.locator('input[type="file"][name="file"]').set_input_files(str(path))
+    submit(page, form.locator('button[type="submit"]'))
+
+
+def apply(page, tmp_path) -> str:
+    """The enterprise fills the application form, uploads the documents and submits.
+    Returns the application's URL path."""
+    scheme = Scheme.objects.get(code="tcvn-12850-2019")
+    body = Organisation.objects.get(code="GLCERT")
+    page.goto("/applications/new/")
+    form = page.locator('form:has(input[name="product_name"])')
+    form.locator('select[name="body"]').select_option(str(body.pk))
+    form.locator('select[name="scheme"]').select_option(str(scheme.pk))
+    form.locator('select[name="kind"]').select_option("initial")
+    form.locator('input[name="product_name"]').nth(0).fill("Cà phê nhân Robusta Chư Sê")
+    form.locator('input[name="product_gtin"]').nth(0).fill("8934588012228")
+    # A second product row, added by HTMX.
+    form.locator('button[hx-get*="kind=product"]').click()
+    form.locator('input[name="product_name"]').nth(1).fill("Cà phê rang xay 250 g")
+    form.locator('input[name="product_gtin"]').nth(1).fill("8934588012242")
+    form.locator('input[name="site_name"]').nth(0).fill("Nhà máy chế biến Chư Sê")
+    form.locator('input[name="site_address"]').nth(0).fill("Quốc lộ 14, xã Chư Sê")
+    for stage in ("primary_production", "processing", "packing"):
+        form.locator(f'input[name="stages"][value="{stage}"]').check()
+    form.locator('[name="sector_standard"]').fill("TCVN 12827:2023")
+    form.locator('[name="contact_name"]').fill("Nguyễn Thị Hạnh")
+    form.locator('[name="contact_email"]').fill("lienhe@caphechuse.example.vn")
+    submit(page, form.locator('button[type="submit"]'))
+    assert re.search(r"/applications/\d+/$", page.url), page.url
+    assert "8934588012242" in page.locator("main").inner_text()
+    app_path = path_of(page)
+
+    for doc_type in scheme.required_document_types:
+        path = tmp_path / f"{doc_type}.pdf"
+        path.write_bytes(PDF)
+        upload(page, doc_type, path)
+    transition(page, "submit")
+    return app_path
+
+
+def plan_and_start(people, app_path: str, kind: str) -> str:
+    """cbstaff plans an audit with the lead and an assessor on the team, both declare, the lead
+    starts it. Returns the audit's URL path."""
+    staff = people.window("cbstaff")
+    staff.goto(app_path)
+    with staff.expect_navigation():
+        staff.locator('a[href*="/audits/new/?application="]').click()
+    form = staff.locator('form:has(select[name="kind"])')
+    form.locator('select[name="kind"]').select_option(kind)
+    form.locator('select[name="mode"]').select_option("on_site")
+    form.locator('input[name="planned_start"]').fill(today().isoformat())
+    form.locator('input[name="planned_end"]').fill(
+        (today() + datetime.timedelta(days=1)).isoformat()
+    )
+    submit(staff, form.locator('button[type="submit"]'))
+    assert re.search(r"/audits/\d+/$", staff.url), staff.url
+    audit_path = path_of(staff)
+
+    for username, role in (("lead", "lead"), ("assessor", "member")):
+        team = staff.locator('form[action$="/team/"]')
+        team.locator('select[name="user"]').select_option(
+            str(User.objects.get(username=username).pk)
+        )
+        team.locator('select[name="role"]').select_option(role)
+        submit(staff, team.locator('button[type="submit"]'))
+
+    for username in ("lead", "assessor"):
+        page = people.window(username)
+        page.goto(audit_path)
+        declaration = page.locator('form[action$="/declaration/"]')
+        for name in ("no_consultancy", "no_employment", "no_financial_interest", "no_family_ties"):
+            declaration.locator(f'input[name="{name}"]').check()
+        submit(page, declaration.locator('button[type="submit"]'))
+
+    lead = people.window("lead")
+    lead.goto(audit_path)
+    transition(lead, "start")
+    assert Audit.objects.get(pk=_pk(audit_path)).state == Audit.State.IN_PROGRESS
+    return audit_path
+
+
+def fill_checklist(lead, audit_path: str, *, minor_on: str = "") -> None:
+    """Answer every item by clicking its result (each answer autosaves), the minor one with a
+    note, then "save all"."""
+    lead.goto(audit_path)
+    with lead.expect_navigation():
+        lead.locator(f'a[href$="{audit_path}checklist/"]').first.click()
+    items = lead.locator('fieldset[id^="item-"]')
+    count = items.count()
+    assert count >= 20, count
+    for index in range(count):
+        item = items.nth(index)
+        pk = item.get_attribute("id").removeprefix("item-")
+        code = item.locator("legend").inner_text().split()[0]
+        if code == minor_on:
+            # Minor without a note: the autosave refuses it; with the note, a finding appears.
+            status = item.locator(f"#status-{pk}")
+            item.locator(f'label[for="r-{pk}-minor"]').click()
+            status.locator('[role="alert"]').wait_for()
+            item.locator(f"#note-{pk}").fill(MINOR_NOTE)
+            item.locator(f"#note-{pk}").press("Tab")
+            status.locator('a[href*="/findings/"]').wait_for()
+        else:
+            item.locator(f'label[for="r-{pk}-conform"]').click()
+    # Every autosave has answered (its status line turns green).
+    lead.wait_for_function(
+        "n => document.querySelectorAll('[id^=\"status-\"] .text-success').length >= n",
+        arg=count,
+    )
+    form = lead.locator('form[action$="/checklist/save/"]')
+    submit(lead, form.locator('button[type="submit"]').last)
+    assert lead.locator('[id^="status-"] [role="alert"]').count() == 0
+    progress = lead.locator('#checklist-progress [role="progressbar"]')
+    assert progress.get_attribute("aria-valuenow") == "100"
+
+
+def path_of(page) -> str:
+    return urlsplit(page.url).path
+
+
+def _pk(path: str) -> int:
+    return int(re.search(r"/(\d+)/$", path).group(1))
+
+
+def test_the_whole_journey_in_a_browser_ends_with_a_valid_certificate_on_the_public_page(
+    demo_data, people, tmp_path
+):
+    assert not settings.DEBUG
+    # 1. The enterprise applies, uploads the required documents and submits.
+    enterprise = people.window("enterprise")
+    app_path = apply(enterprise, tmp_path)
+    application = Application.objects.get(pk=_pk(app_path))
+    assert application.state == Application.State.SUBMITTED
+
+    # 2. The body's officer reviews and accepts it.
+    staff = people.window("cbstaff")
+    staff.goto("/applications/")
+    assert application.number in staff.locator("main").inner_text()
+    staff.goto(app_path)
+    transition(staff, "start_review")
+    transition(staff, "accept", contract_reference="HĐ-2026/077", scope_within_competence=True)
+    application.refresh_from_db()
+    assert application.state == Application.State.IN_EVALUATION
+
+    # 3. Stage 1: planned, declared, every item conforms, report approved.
+    lead = people.window("lead")
+    stage1 = plan_and_start(people, app_path, "stage1")
+    fill_checklist(lead, stage1)
+    lead.goto(stage1)
+    transition(lead, "submit_report", report_summary="Sẵn sàng cho giai đoạn 2.", conclusion="Đạt.")
+    staff.goto(stage1)
+    transition(staff, "approve_report")
+
+    # 4. Stage 2: one item minor (a finding is raised from the checklist), a trace test.
+    stage2 = plan_and_start(people, app_path, "stage2")
+    fill_checklist(lead, stage2, minor_on=MINOR_ITEM)
+    finding = Finding.objects.get(audit_id=_pk(stage2))
+    assert finding.severity == Finding.Severity.MINOR
+    assert finding.checklist_item_code == MINOR_ITEM
+    lead.goto(stage2)
+    trace = lead.locator('form[action$="/trace-tests/"]')
+    trace.locator('[name="gtin"]').fill("8934588012228")
+    trace.locator('[name="lot"]').fill("L2026-031")
+    trace.locator('[name="direction"]').select_option("both")
+    trace.locator('[name="started_at"]').fill("2026-03-02T08:00")
+    trace.locator('[name="ended_at"]').fill("2026-03-02T10:30")
+    trace.locator('[name="quantity_in"]').fill("1200")
+    trace.locator('[name="quantity_out"]').fill("1180.5")
+    trace.locator('[name="result"]').select_option("pass")
+    trace.locator('[name="note"]').fill("Truy ngược tới 3 hộ cung cấp.")
+    submit(lead, trace.locator('button[type="submit"]'))
+    lead.goto(stage2)
+    assert "L2026-031" in lead.locator("main").inner_text()
+    transition(lead, "submit_report", report_summary="Áp dụng đầy đủ.", conclusion="Đạt.")
+    staff.goto(stage2)
+    transition(staff, "approve_report")
+
+    # 5. The enterprise responds to the finding with evidence; the lead accepts the plan.
+    enterprise.goto(app_path)
+    with enterprise.expect_navigation():
+        enterprise.locator(f'a[href$="/findings/{finding.pk}/"]').first.click()
+    response = enterprise.locator('form[action$="/respond/"]')
+    response.locator('[name="root_cause"]').fill("Nhân viên kho chưa được hướng dẫn ghi số lô.")
+    response.locator('[name="correction"]').fill("Bổ sung số lô cho 2 phiếu xuất.")
+    response.locator('[name="corrective_action"]').fill(
+        "Đào tạo lại và thêm trường bắt buộc trong phần mềm kho."
+    )
+    response.locator('[name="planned_completion"]').fill(
+        (today() + datetime.timedelta(days=20)).isoformat()
+    )
+    submit(enterprise, response.locator('button[type="submit"]'))
+    evidence = tmp_path / "evidence.pdf"
+    evidence.write_bytes(PDF)
+    upload(enterprise, "evidence", evidence)
+    finding.refresh_from_db()
+    assert finding.state == Finding.State.RESPONDED
+    assert "evidence.pdf" in enterprise.locator("main").inner_text()
+
+    lead.goto(f"/findings/{finding.pk}/")
+    transition(lead, "accept_plan")
+    finding.refresh_from_db()
+    assert finding.state == Finding.State.PLAN_ACCEPTED
+
+    # 6. Technical review, then the decision maker grants on the decision page.
+    staff.goto(app_path)
+    transition(staff, "submit_for_decision", technical_review_note="Hồ sơ đầy đủ.")
+    decider = people.window("decider")
+    decider.goto(app_path)
+    with decider.expect_navigation():
+        decider.locator(f'a[href$="{app_path}decision/"]').click()
+    transition(decider, "grant")
+    application.refresh_from_db()
+    assert application.state == Application.State.CERTIFIED
+    certificate = Certificate.objects.get(application=application)
+
+    # 7. Anyone, without signing in, sees the certificate as valid.
+    public = people.window(None)
+    public.goto(f"/verify/{certificate.number}/")
+    state = public.locator("#verify-state")
+    assert state.locator("[data-state]").get_attribute("data-state") == "active"
+    assert "Còn hiệu lực" in state.inner_text()
+    assert "Công ty TNHH Cà phê Chư Sê" in public.locator("main").inner_text()

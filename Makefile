@@ -16,6 +16,9 @@ INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/txng_cert
 INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/14
 INTEGRATION_RESULT_BACKEND ?= redis://127.0.0.1:6379/15
 
+# Parallel test processes for `make test` (pytest-xdist); 0 runs them in this process.
+TEST_WORKERS ?= 2
+
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -47,7 +50,7 @@ serve-prod: install
 	$(PY) deploy/serve_prod.py
 
 test: install
-	$(PY) -m pytest -m "not integration" -q $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not integration" -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-integration: install
 	DATABASE_URL=$${DATABASE_URL:-$(INTEGRATION_DATABASE_URL)} \

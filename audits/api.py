@@ -1,7 +1,6 @@
 """REST API of the audits app: audits (team, declarations, trace tests), findings and
 assessor qualifications. Reads go through audits.selectors, writes through audits.services."""
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -16,6 +15,7 @@ from audits.selectors import (
     audits_visible_to,
     finding_get_for_user,
     findings_visible_to,
+    qualifications_visible_to,
 )
 from audits.serializers import (
     AuditListSerializer,
@@ -51,7 +51,6 @@ from audits.services import (
     finding_verify,
     trace_test_record,
 )
-from certification.models import Membership, Role
 from certification.selectors import applications_visible_to, certificates_visible_to
 from core.api.views import (
     Filter,
@@ -235,26 +234,6 @@ class FindingViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewS
 
 
 # --- Assessor qualifications ---------------------------------------------------------------
-
-
-def qualifications_visible_to(user):
-    """Qualifications of the assessors of the bodies where `user` is an officer or a decision
-    maker, and the user's own; every one for an administrator."""
-    if not user.is_authenticated or not user.is_active:
-        return AssessorQualification.objects.none()
-    if user.is_superuser:
-        return AssessorQualification.objects.all()
-    bodies = (
-        Membership.objects.active()
-        .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
-        .values("organisation_id")
-    )
-    assessors = (
-        Membership.objects.active()
-        .filter(role=Role.ASSESSOR, organisation_id__in=bodies)
-        .values("user_id")
-    )
-    return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))
 
 
 class AdministratorsWrite(BasePermission):

@@ -9,8 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
-from audits.models import TRACE_TEST_KINDS, Audit, AuditTeamMember, Finding, TraceTest
-from certification.models import Application, Role
+from audits.models import (
+    TRACE_TEST_KINDS,
+    AssessorQualification,
+    Audit,
+    AuditTeamMember,
+    Finding,
+    TraceTest,
+)
+from certification.models import Application, Membership, Role
 from certification.selectors import jurisdictions_of, organisations_for_role
 from core.clock import today
 from core.models import User
@@ -243,3 +250,23 @@ def finding_get_for_user(user: User, pk: int) -> Finding:
     if finding is None:
         raise Http404(_("No such finding."))
     return finding
+
+
+def qualifications_visible_to(user: User):
+    """Qualifications of the assessors of the bodies where `user` is an officer or a decision
+    maker, and the user's own; every one for an administrator."""
+    if not user.is_authenticated or not user.is_active:
+        return AssessorQualification.objects.none()
+    if user.is_superuser:
+        return AssessorQualification.objects.all()
+    bodies = (
+        Membership.objects.active()
+        .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
+        .values("organisation_id")
+    )
+    assessors = (
+        Membership.objects.active()
+        .filter(role=Role.ASSESSOR, organisation_id__in=bodies)
+        .values("user_id")
+    )
+    return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))

@@ -564,7 +564,7 @@ def finding_respond(
         for name, value in data.items():
             setattr(locked, name, value)
         locked.responded_by = by
-        locked.responded_at = timezone.now()
+        locked.responded_at = clock.now()
         return [*data, "responded_by", "responded_at"]
 
     return execute(finding, "respond", by=by, comment=comment, data=data, prepare=prepare)
@@ -586,7 +586,7 @@ def finding_verify(*, finding: Finding, by: User, comment: str = "") -> Finding:
 
     def prepare(locked: Finding) -> list[str]:
         locked.verified_by = by
-        locked.verified_at = timezone.now()
+        locked.verified_at = clock.now()
         return ["verified_by", "verified_at"]
 
     return execute(finding, "verify", by=by, comment=comment, prepare=prepare)

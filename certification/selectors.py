@@ -202,12 +202,17 @@ def appeal_get_for_user(user: User, pk: int):
 
 
 def complaints_visible_to(user: User):
-    """Complaints `user` may see: those addressed to a body where they are an officer."""
+    """Complaints `user` may see: those addressed to a body where they are an officer, and
+    those they lodged with their account."""
+    from django.db.models import Q
+
     from certification.models import Complaint
 
     if not user.is_authenticated or not user.is_active:
         return Complaint.objects.none()
-    return Complaint.objects.filter(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
+    return Complaint.objects.filter(
+        Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF])) | Q(submitted_by=user)
+    )
 
 
 def complaint_get_for_user(user: User, pk: int):
@@ -244,34 +249,53 @@ def decisions_visible_to(user: User):
     return Decision.objects.filter(application__in=applications_visible_to(user).values("pk"))
 
 
-def certificate_for_public(number: str):
-    """The certificate with this number (case ignored) as anyone may check it, and the current
-    certificate that replaced it — the end of its `superseded_by` chain among the holder's
-    certificates of the scheme — or None when it is itself current. Http404 when no
-    certificate has this number. Three queries at most."""
-    from django.http import Http404
-
+def certificate_by_number(number: str):
+    """The certificate with `number`, ignoring case (the exact, indexed match first), or None."""
     from certification.models import Certificate
 
     number = number.strip()
-    related = Certificate.objects.select_related("enterprise", "body")
-    certificate = related.filter(number__in={number, number.upper()}).first() or (
-        related.filter(number__iexact=number).first() if number else None
+    if not number:
+        return None
+    related = Certificate.objects.select_related("enterprise", "enterprise__province", "body")
+    found = related.filter(number__in={number, number.upper()}).first()
+    return found or related.filter(number__iexact=number).first()
+
+
+def certificate_lineage(certificate):
+    """(the current certificate that replaces `certificate`, or itself; the versions of its
+    base number, newest first) — one query over the holder's certificates of the scheme."""
+    from certification.models import Certificate
+
+    family = list(
+        Certificate.objects.filter(
+            enterprise_id=certificate.enterprise_id, scheme_id=certificate.scheme_id
+        ).only("pk", "number", "base_number", "version", "state", "issued_on", "superseded_by_id")
     )
+    by_id = {c.pk: c for c in family}
+    current, seen = by_id.get(certificate.pk, certificate), set()
+    while current.superseded_by_id in by_id and current.pk not in seen:
+        seen.add(current.pk)
+        current = by_id[current.superseded_by_id]
+    versions = sorted(
+        (c for c in family if c.base_number == certificate.base_number),
+        key=lambda c: c.version,
+        reverse=True,
+    )
+    return current, versions
+
+
+def certificate_for_public(number: str):
+    """The certificate with this number (case ignored) as anyone may check it, and the current
+    certificate that replaced it, or None when it is itself current. Http404 when no
+    certificate has this number. Three queries at most."""
+    from django.http import Http404
+
+    certificate = certificate_by_number(number)
     if certificate is None:
         raise Http404("No such certificate.")
     if certificate.superseded_by_id is None:
         return certificate, None
-    family = {
-        c.pk: c
-        for c in Certificate.objects.filter(
-            enterprise_id=certificate.enterprise_id, scheme_id=certificate.scheme_id
-        ).only("pk", "number", "state", "superseded_by_id")
-    }
-    current, seen = certificate, set()
-    while current.superseded_by_id in family and current.pk not in seen:
-        seen.add(current.pk)
-        current = family[current.superseded_by_id]
+    current, _versions = certificate_lineage(certificate)
     return certificate, current if current.pk != certificate.pk else None
 
 

@@ -32,4 +32,11 @@ app.conf.beat_schedule = {
         "task": "notifications.requeue_stale_emails",
         "schedule": crontab(minute="*/15"),
     },
+    # Every 30 minutes: push certificate records still pending for the national traceability
+    # portal (left pending while PORTAL_URL was unset or the portal was down); each record's
+    # idempotency key keeps a repeated push single on the portal's side.
+    "push-pending-portal-records": {
+        "task": "oversight.push_pending_portal_records",
+        "schedule": crontab(minute="*/30"),
+    },
 }

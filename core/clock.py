@@ -15,6 +15,15 @@ def today() -> datetime.date:
     return _today.get() or timezone.localdate()
 
 
+def now() -> datetime.datetime:
+    """The current time, on the day set by `as_of` when one is set (same time of day)."""
+    current = timezone.localtime()
+    day = _today.get()
+    if day is None:
+        return current
+    return current.replace(year=day.year, month=day.month, day=day.day)
+
+
 @contextmanager
 def as_of(day: datetime.date) -> Iterator[None]:
     token = _today.set(day)

@@ -59,40 +59,63 @@ def register_headers() -> list[str]:
 REGISTER_DATE_COLUMNS = (14, 15, 16, 17)
 
 
-def register_row(certificate: Certificate) -> list:
-    """One register line; dates as date objects."""
-    enterprise = certificate.enterprise
-    sectors = dict(Sector.choices)
-    stages = dict(SupplyChainStage.choices)
-    products = "; ".join(
-        f"{p.get('name', '')} ({p['gtin']})" if p.get("gtin") else p.get("name", "")
-        for p in certificate.products or []
-    )
-    return [
-        certificate.number,
-        certificate.version,
-        str(certificate.get_state_display()),
-        enterprise.name,
-        enterprise.tax_code,
-        str(sectors.get(enterprise.sector, enterprise.sector or "")),
-        enterprise.commune,
-        enterprise.province.name,
-        certificate.body.code,
-        certificate.body.name,
-        certificate.standard,
-        products,
-        "; ".join(s.get("name", "") for s in certificate.sites or []),
-        "; ".join(str(stages.get(s, s)) for s in certificate.stages or []),
-        certificate.issued_on,
-        certificate.valid_from,
-        certificate.valid_until,
-        certificate.next_surveillance_due,
-    ]
+def _labels() -> dict[str, dict]:
+    return {
+        "state": {k: str(v) for k, v in Certificate.State.choices},
+        "sector": {k: str(v) for k, v in Sector.choices},
+        "stage": {k: str(v) for k, v in SupplyChainStage.choices},
+    }
+
+
+REGISTER_FIELDS = (
+    "number",
+    "version",
+    "state",
+    "enterprise__name",
+    "enterprise__tax_code",
+    "enterprise__sector",
+    "enterprise__commune",
+    "enterprise__province__name",
+    "body__code",
+    "body__name",
+    "standard",
+    "products",
+    "sites",
+    "stages",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "next_surveillance_due",
+)
 
 
 def register_rows(certificates: QuerySet[Certificate]) -> Iterator[list]:
-    for certificate in certificates.iterator(chunk_size=1000):
-        yield register_row(certificate)
+    """The register lines of `certificates` (in their order); dates as date objects. Read as
+    plain values, in chunks: exporting thousands of certificates stays quick and small."""
+    labels = _labels()
+    for row in certificates.values_list(*REGISTER_FIELDS).iterator(chunk_size=2000):
+        (number, version, state, name, tax_code, sector, commune, province) = row[:8]
+        (body_code, body_name, standard, products, sites, stages) = row[8:14]
+        yield [
+            number,
+            version,
+            labels["state"].get(state, state),
+            name,
+            tax_code,
+            labels["sector"].get(sector, sector or ""),
+            commune,
+            province,
+            body_code,
+            body_name,
+            standard,
+            "; ".join(
+                f"{p.get('name', '')} ({p['gtin']})" if p.get("gtin") else p.get("name", "")
+                for p in products or []
+            ),
+            "; ".join(s.get("name", "") for s in sites or []),
+            "; ".join(labels["stage"].get(s, s) for s in stages or []),
+            *row[14:],
+        ]
 
 
 def register_csv_lines(certificates: QuerySet[Certificate]) -> Iterator[str]:
@@ -376,7 +399,7 @@ def annual_report_xlsx(province: Province, year: int) -> bytes:
             _("Target"),
             _("In %(year)d") % {"year": year},
             _("Cumulative"),
-            _("% of target"),
+            _("Share of target (%)"),
             _("Met"),
         ],
     )

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, Organisation, Province, Sector
@@ -70,11 +71,15 @@ class HighRiskGroupForm(forms.Form):
         help_text=_("Enterprises known to trace these products (e.g. on a sector system)."),
     )
 
-    def __init__(self, *args, province: Province, **kwargs):
+    def __init__(self, *args, province: Province, group=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Valid and suspended certificates, and any the group already names.
+        offered = Q(state__in=[Certificate.State.ACTIVE, Certificate.State.SUSPENDED])
+        if group is not None:
+            offered |= Q(high_risk_groups=group)
         self.fields["certificates"].queryset = (
-            Certificate.objects.filter(enterprise__province=province)
-            .exclude(state__in=[Certificate.State.SUPERSEDED, Certificate.State.WITHDRAWN])
+            Certificate.objects.filter(offered, enterprise__province=province)
+            .distinct()
             .select_related("enterprise")
             .order_by("number")
         )

@@ -14,8 +14,19 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Cast, ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,19 +232,27 @@ def _overdue_majors(province_ids: list[int], day: datetime.date):
 
 
 def overdue_majors(province_ids: list[int], day: datetime.date) -> tuple[int, list]:
-    """Major findings not closed past their due date: how many, and the oldest (2 queries)."""
-    findings = _overdue_majors(province_ids, day)
-    count = findings.count()
+    """Major findings not closed past their due date: how many, and the oldest. Two queries:
+    the count rides on the ids of the first rows (a window), then those rows are loaded."""
+    from audits.models import Finding
+
+    first = list(
+        _overdue_majors(province_ids, day)
+        .annotate(total=Window(Count("pk")))
+        .order_by("due_date", "pk")
+        .values_list("pk", "total")[:LIST_LIMIT]
+    )
+    count = first[0][1] if first else 0
     rows = list(
-        findings.select_related(
+        Finding.objects.filter(pk__in=[pk for pk, _total in first])
+        .select_related(
             "audit",
-            "audit__application",
             "audit__application__enterprise",
             "audit__application__body",
-            "audit__certificate",
             "audit__certificate__enterprise",
             "audit__certificate__body",
-        ).order_by("due_date", "pk")[:LIST_LIMIT]
+        )
+        .order_by("due_date", "pk")
     )
     for finding in rows:
         subject = finding.audit.application or finding.audit.certificate
@@ -243,16 +262,16 @@ def overdue_majors(province_ids: list[int], day: datetime.date) -> tuple[int, li
 
 
 def _certificate_log(province_ids: list[int]) -> QuerySet[LogEntry]:
-    in_scope = (
-        Certificate.objects.filter(enterprise__province_id__in=province_ids)
-        .annotate(key=Cast("pk", CharField()))
-        .values("key")
+    """Log entries of certificates of enterprises of the provinces. The scope is checked per
+    entry by primary key (an index lookup), so the plan does not depend on the planner
+    guessing how many certificates a province has."""
+    in_scope = Certificate.objects.filter(
+        pk=Cast(OuterRef("object_id"), BigIntegerField()),
+        enterprise__province_id__in=province_ids,
     )
     return LogEntry.objects.filter(
-        content_type__app_label="certification",
-        content_type__model="certificate",
-        object_id__in=in_scope,
-    )
+        content_type__app_label="certification", content_type__model="certificate"
+    ).filter(Exists(in_scope))
 
 
 def sanction_figures(province_ids: list[int], start: datetime.date, end: datetime.date) -> dict:
@@ -283,14 +302,15 @@ def recent_sanctions(province_ids: list[int], start: datetime.date) -> list[LogE
 
 def decision_lead_time(province_ids: list[int], start: datetime.date, end: datetime.date) -> dict:
     """Median days from the (last) submission of an application to its decision, over the
-    decisions taken from `start` to `end` (one query)."""
+    decisions taken from `start` to `end` (one query; the days are counted by the database,
+    submission dates in the local time zone)."""
     rows = Decision.objects.filter(
         application__enterprise__province_id__in=province_ids,
         application__submitted_at__isnull=False,
         decided_on__gte=start,
         decided_on__lte=end,
-    ).values_list("decided_on", "application__submitted_at")
-    days = [(decided - timezone.localdate(submitted)).days for decided, submitted in rows]
+    ).values_list(F("decided_on") - TruncDate("application__submitted_at"), flat=True)
+    days = [lead.days for lead in rows]
     return {"median": statistics.median(days) if days else None, "count": len(days)}
 
 

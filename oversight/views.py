@@ -233,7 +233,7 @@ def high_risk_groups(request: HttpRequest, pk: int | None = None) -> HttpRespons
             "certificates": list(group.certificates.all()),
             "enterprises": list(group.enterprises.all()),
         }
-    form = HighRiskGroupForm(request.POST or None, province=province, initial=initial)
+    form = HighRiskGroupForm(request.POST or None, province=province, group=group, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.high_risk_group_save(

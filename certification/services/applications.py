@@ -4,7 +4,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification.models import (
@@ -19,6 +18,7 @@ from certification.models import (
 )
 from certification.selectors import has_role
 from certification.validators import gtin_is_valid
+from core.clock import now as clock_now
 from core.clock import today
 from core.exceptions import DomainError
 from core.models import User
@@ -189,7 +189,7 @@ def application_submit(*, application: Application, by: User, comment: str = "")
     """Submit a draft: guards scope filled and required documents attached (409 with which)."""
 
     def prepare(app: Application) -> list[str]:
-        app.submitted_at = timezone.now()
+        app.submitted_at = clock_now()
         return ["submitted_at"]
 
     return execute(application, "submit", by=by, comment=comment, prepare=prepare)
@@ -197,7 +197,7 @@ def application_submit(*, application: Application, by: User, comment: str = "")
 
 def application_resubmit(*, application: Application, by: User, comment: str = "") -> Application:
     def prepare(app: Application) -> list[str]:
-        app.submitted_at = timezone.now()
+        app.submitted_at = clock_now()
         return ["submitted_at"]
 
     return execute(application, "resubmit", by=by, comment=comment, prepare=prepare)

@@ -182,7 +182,7 @@ def test_older_versions_are_listed_as_obsolete(client, certificate, cb_staff, de
     assert [v.number for v in versions] == [newer.number, certificate.number]
     assert response.text.count("obsolete-version") == 1
     old = client.get(f"/certificates/{certificate.pk}/")
-    assert "Đã được thay thế" in old.text
+    assert "Đã bị thay thế" in old.text
 
 
 def test_only_body_staff_are_offered_to_plan_a_surveillance_audit(

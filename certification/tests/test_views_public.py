@@ -105,7 +105,7 @@ def test_a_superseded_version_says_so_and_links_to_the_current_version(
     assert old.status_code == 200
     assert 'id="superseded-notice"' in old.text
     assert f'href="/verify/{newer.number}/"' in old.text
-    assert "Đã được thay thế" in old.text
+    assert "Đã bị thay thế" in old.text
     assert old.text.count("obsolete-version") == 1
 
     current = client.get(f"/verify/{newer.number}/")

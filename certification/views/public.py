@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certification.models import Certificate, Organisation
+from certification.selectors import certificate_by_number, certificate_lineage
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
 from core.ui import paginate
@@ -43,45 +44,6 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def find_certificate(number: str) -> Certificate | None:
-    """The certificate with `number`, ignoring case (the exact, indexed match first)."""
-    number = number.strip()
-    if not number:
-        return None
-    related = Certificate.objects.select_related("enterprise", "enterprise__province", "body")
-    found = related.filter(number__in={number, number.upper()}).first()
-    return found or related.filter(number__iexact=number).first()
-
-
-def _lineage(certificate: Certificate) -> tuple[Certificate, list[Certificate]]:
-    """(the current certificate that replaces `certificate`, or itself; the versions of its
-    base number, newest first) — one query over the holder's certificates of the scheme."""
-    family = list(
-        Certificate.objects.filter(
-            enterprise_id=certificate.enterprise_id, scheme_id=certificate.scheme_id
-        ).only(
-            "pk",
-            "number",
-            "base_number",
-            "version",
-            "state",
-            "issued_on",
-            "superseded_by_id",
-        )
-    )
-    by_id = {c.pk: c for c in family}
-    current, seen = by_id.get(certificate.pk, certificate), set()
-    while current.superseded_by_id in by_id and current.pk not in seen:
-        seen.add(current.pk)
-        current = by_id[current.superseded_by_id]
-    versions = sorted(
-        (c for c in family if c.base_number == certificate.base_number),
-        key=lambda c: c.version,
-        reverse=True,
-    )
-    return current, versions
-
-
 class VerifySearchForm(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Certificate number or enterprise name"),
@@ -92,7 +54,7 @@ class VerifySearchForm(forms.Form):
 
 def verify(request: HttpRequest, number: str) -> HttpResponse:
     """What the QR code on a certificate opens: is this certificate valid, and for what."""
-    certificate = find_certificate(number)
+    certificate = certificate_by_number(number)
     if certificate is None:
         response = render(
             request,
@@ -101,7 +63,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             status=404,
         )
         return _public(response)
-    current, versions = _lineage(certificate)
+    current, versions = certificate_lineage(certificate)
     response = render(
         request,
         "certification/verify_detail.html",
@@ -181,7 +143,7 @@ class ComplaintForm(forms.Form):
         number = (data.get("certificate_number") or "").strip()
         data["certificate"] = None
         if number:
-            certificate = find_certificate(number)
+            certificate = certificate_by_number(number)
             if certificate is None:
                 self.add_error("certificate_number", _("No certificate has this number."))
             elif data.get("body") and certificate.body_id != data["body"].pk:
@@ -244,7 +206,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             initial["complainant_name"] = request.user.get_full_name()
             initial["complainant_email"] = request.user.email
-        certificate = find_certificate(request.GET.get("certificate", ""))
+        certificate = certificate_by_number(request.GET.get("certificate", ""))
         if certificate is not None:
             initial["certificate_number"] = certificate.number
             initial["body"] = certificate.body_id

@@ -62,3 +62,22 @@ def test_nobody_but_the_bodys_officers_handles_complaints(request, role, complai
         complaint_acknowledge(complaint=complaint, by=request.getfixturevalue(role))
     complaint.refresh_from_db()
     assert complaint.state == Complaint.State.RECEIVED
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "enterprise_user",
+        "other_enterprise_user",
+        "lead_assessor",
+        "decider",
+        "regulator",
+        "outsider",
+    ],
+)
+def test_nobody_but_the_bodys_officers_resolves_complaints(request, role, complaint, cb_staff):
+    investigating = complaint_acknowledge(complaint=complaint, by=cb_staff)
+    with pytest.raises(PermissionDenied):
+        complaint_resolve(complaint=investigating, by=request.getfixturevalue(role), comment="x")
+    investigating.refresh_from_db()
+    assert investigating.state == Complaint.State.INVESTIGATING

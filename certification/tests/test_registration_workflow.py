@@ -181,3 +181,60 @@ def test_a_second_open_registration_for_the_same_scheme_is_refused(
 ):
     with pytest.raises(ValidationError):
         registration_create(body=body, scheme=scheme, jurisdiction=province, by=cb_staff)
+
+
+# --- every other transition: each role but the regulator of the jurisdiction is refused -------
+
+REGULATOR_STEPS = {
+    "request_revision": lambda reg, u: registration_request_revision(
+        registration=reg, by=u, comment="x"
+    ),
+    "register": lambda reg, u: registration_register(
+        registration=reg, by=u, registration_number="9/ĐK"
+    ),
+    "reject": lambda reg, u: registration_reject(registration=reg, by=u, comment="x"),
+}
+
+
+@pytest.mark.parametrize("step", sorted(REGULATOR_STEPS))
+@pytest.mark.parametrize("role", [r for r in CAST if r != "regulator"])
+def test_review_decisions_by_anyone_but_the_regulator_are_refused(request, role, step, reviewed):
+    refused(request, role, reviewed, lambda u: REGULATOR_STEPS[step](reviewed, u))
+
+
+@pytest.mark.parametrize("role", [r for r in CAST if r != "cb_staff"])
+def test_resubmit_by_anyone_but_the_bodys_officer_is_refused(request, role, reviewed, regulator):
+    returned = registration_request_revision(registration=reviewed, by=regulator, comment="Bổ sung")
+    refused(request, role, returned, lambda u: registration_resubmit(registration=returned, by=u))
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        lambda reg, u: registration_suspend(registration=reg, by=u, comment="x"),
+        lambda reg, u: registration_revoke(registration=reg, by=u, comment="x"),
+    ],
+    ids=["suspend", "revoke"],
+)
+@pytest.mark.parametrize("role", [r for r in CAST if r != "regulator"])
+def test_suspend_and_revoke_by_anyone_but_the_regulator_are_refused(
+    request, role, step, reviewed, regulator
+):
+    registered = registration_register(
+        registration=reviewed, by=regulator, registration_number="1/ĐK"
+    )
+    refused(request, role, registered, lambda u: step(registered, u))
+
+
+@pytest.mark.parametrize("role", [r for r in CAST if r != "regulator"])
+def test_reinstate_by_anyone_but_the_regulator_is_refused(request, role, reviewed, regulator):
+    registered = registration_register(
+        registration=reviewed, by=regulator, registration_number="1/ĐK"
+    )
+    suspended = registration_suspend(registration=registered, by=regulator, comment="Vi phạm")
+    refused(
+        request,
+        role,
+        suspended,
+        lambda u: registration_reinstate(registration=suspended, by=u, comment="x"),
+    )

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
-from core.workflow import transitions_for
+from core.workflow import transition_label
 
 # name → function(obj, by, data) calling the service with the fields it needs from `data`.
 Actions = dict[str, Callable[[models.Model, Any, Any], Any]]
@@ -41,7 +41,7 @@ def run_transition(
     action = actions.get(name)
     if action is None:
         return _refused(request, _("This action does not exist."), 404, next_url)
-    label = next((t.label for t in transitions_for(obj, request.user) if t.name == name), name)
+    label = transition_label(obj, name)
     try:
         action(obj, request.user, request.POST)
     except DomainError as exc:

@@ -154,6 +154,14 @@ def refusal(obj: models.Model, name: str, user: User) -> str | None:
     return None if tr.has_perm(obj, user) else _("You may not do this.")
 
 
+def transition_label(obj: models.Model, name: str) -> str:
+    """The label of transition `name` of `obj`'s model (no guard or permission evaluated)."""
+    for tr in _fsm_field(type(obj)).get_all_transitions(type(obj)):
+        if tr.name == name:
+            return str(tr.custom.get("label", name))
+    return name
+
+
 def transitions_for(obj: models.Model, user: User) -> list[TransitionInfo]:
     """Every transition a person could make from the object's current state, for `user`:
     name, label, target, allowed, and the reason when not allowed. System-only transitions

@@ -81,6 +81,11 @@ def register(kind: str, handler: Handler | None = None):
     return add(handler) if handler is not None else add
 
 
+def unregister(kind: str) -> None:
+    """Forget the handler of `kind` (tests that register kinds of their own)."""
+    _handlers.pop(kind, None)
+
+
 def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
 

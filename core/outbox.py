@@ -49,6 +49,7 @@ Kinds in use: `notify.log_entry`, `notify.email` (notifications), `documents.cer
 """
 
 import logging
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -105,14 +106,28 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(ceiling, base * 2 ** max(0, attempts - 1)))
 
 
+# After the broker refused a delivery task, further ones are not tried for this long (the
+# sweeper delivers them): a request making several follow-ups waits for one refusal, not one
+# per follow-up.
+BROKER_PAUSE_SECONDS = 10.0
+_broker_refused_at: float | None = None
+
+
 def _queue_delivery(message_id: int) -> None:
     """After commit: queue the delivery task. Never raises — a broker outage leaves the
     message pending for the sweeper."""
+    global _broker_refused_at
     from core.tasks import deliver_outbox_message
 
+    if _broker_refused_at is not None:
+        if time.monotonic() - _broker_refused_at < BROKER_PAUSE_SECONDS:
+            logger.info("Outbox message %s left for the sweeper (broker down)", message_id)
+            return
+        _broker_refused_at = None
     try:
         deliver_outbox_message.delay(message_id)
     except Exception:  # whatever the broker client raises, the change stands
+        _broker_refused_at = time.monotonic()
         logger.warning(
             "Outbox message %s not queued (it stays pending for the sweeper)",
             message_id,

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from kombu.exceptions import OperationalError
 
 from certification.models import Application, Certificate
+from core import outbox
 from core.clock import today
 from core.models import LogEntry, OutboxMessage
 from core.tasks import deliver_outbox_message
@@ -33,6 +34,8 @@ def broker_down(monkeypatch):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6381. Connection refused.")
 
     monkeypatch.setattr(deliver_outbox_message, "delay", refuse)
+    # The pause after a refusal ends with the test (monkeypatch restores "not refused").
+    monkeypatch.setattr(outbox, "_broker_refused_at", None)
     return calls
 
 

@@ -322,6 +322,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
 OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 30, minimum=1)
 OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+# Delivered messages are kept this long (for the admin's view), then deleted by the sweeper.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30, minimum=1)
 
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {

@@ -42,6 +42,7 @@ API (the whole of it)::
   with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent sweepers and workers
   never deliver one message twice.
 - `outbox_retry(*, message)`: put a failed (or delivered) message back to pending, due now.
+- `outbox_purge_delivered()`: forget delivered messages older than `OUTBOX_KEEP_DAYS`.
 
 Kinds in use: `notify.log_entry`, `notify.email` (notifications), `documents.certificate`,
 `documents.decision`, `documents.audit_report`, `documents.findings_report` (documents),
@@ -266,6 +267,21 @@ def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
         message_id = locked.pk
         transaction.on_commit(lambda: _queue_delivery(message_id))
     return locked
+
+
+def outbox_purge_delivered(*, batch: int = 10_000) -> int:
+    """Delete delivered messages older than OUTBOX_KEEP_DAYS (at most `batch` per call);
+    pending and failed messages are kept whatever their age. Returns how many went."""
+    days = int(getattr(settings, "OUTBOX_KEEP_DAYS", 30))
+    cutoff = timezone.now() - timedelta(days=days)
+    ids = list(
+        OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.DELIVERED, delivered_at__lt=cutoff
+        ).values_list("pk", flat=True)[:batch]
+    )
+    if not ids:
+        return 0
+    return OutboxMessage.objects.filter(pk__in=ids).delete()[0]
 
 
 def outbox_counts() -> dict[str, int]:

@@ -20,12 +20,19 @@ def deliver_outbox_message(message_id: int) -> str:
     return outbox_deliver(message_id=message_id)
 
 
-@shared_task(name="core.deliver_outbox", acks_late=True, ignore_result=True)
+@shared_task(name="core.deliver_outbox", acks_late=True)
 def deliver_outbox() -> dict[str, int]:
-    """The sweeper (celery beat, every minute): deliver every due pending outbox message and
-    queue again the documents of certificates and decisions that have none."""
-    from core.outbox import outbox_deliver_pending
+    """The sweeper (celery beat, every minute): deliver every due pending outbox message, and
+    forget delivered ones older than OUTBOX_KEEP_DAYS."""
+    from core.outbox import outbox_deliver_pending, outbox_purge_delivered
+
+    return {**outbox_deliver_pending(), "purged": outbox_purge_delivered()}
+
+
+@shared_task(name="documents.enqueue_missing", acks_late=True)
+def enqueue_missing_documents() -> int:
+    """The sweep for lost documents (celery beat, every 15 minutes): an outbox message again
+    for every certificate or decision without its document."""
     from documents.services import documents_enqueue_missing
 
-    missing = documents_enqueue_missing()
-    return {**outbox_deliver_pending(), "documents_missing": missing}
+    return documents_enqueue_missing()

@@ -15,6 +15,7 @@ from core.outbox import (
     outbox_deliver,
     outbox_deliver_pending,
     outbox_enqueue,
+    outbox_purge_delivered,
     outbox_retry,
     register,
     unregister,
@@ -247,3 +248,32 @@ def test_the_admin_lists_stuck_messages_and_delivers_them_again(
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.DELIVERED  # delivered at once (eager)
     assert Counter.objects.filter(series="s").count() == 1
+
+
+def test_beat_runs_the_sweeper_every_minute(kinds):
+    from config.celery import app
+    from core.tasks import deliver_outbox
+
+    entry = app.conf.beat_schedule["deliver-outbox"]
+    assert entry["task"] == deliver_outbox.name == "core.deliver_outbox"
+    assert entry["schedule"].minute == set(range(60))
+    assert entry["schedule"].hour == set(range(24))
+    documents = app.conf.beat_schedule["enqueue-missing-documents"]
+    assert documents["task"] == "documents.enqueue_missing"
+    assert documents["schedule"].minute == {0, 15, 30, 45}
+    outbox_enqueue(kind="test.record", payload={"series": "beat", "year": 2026})
+    assert deliver_outbox.delay().get() == {"delivered": 1, "purged": 0}
+    assert Counter.objects.filter(series="beat").count() == 1
+
+
+@override_settings(OUTBOX_KEEP_DAYS=30)
+def test_delivered_messages_are_forgotten_after_the_keep_days_and_the_others_kept(kinds):
+    old = outbox_enqueue(kind="test.record", payload={"series": "old", "year": 2026})
+    recent = outbox_enqueue(kind="test.record", payload={"series": "new", "year": 2026})
+    stuck = outbox_enqueue(kind="test.flaky", payload={"series": "s"})
+    outbox_deliver_pending()
+    long_ago = timezone.now() - datetime.timedelta(days=31)
+    OutboxMessage.objects.filter(pk=old.pk).update(delivered_at=long_ago)
+    OutboxMessage.objects.filter(pk=stuck.pk).update(created_at=long_ago)
+    assert outbox_purge_delivered() == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, stuck.pk}

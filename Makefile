@@ -22,7 +22,7 @@ TEST_WORKERS ?= 2
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install demo test test-integration lint bench messages serve serve-prod screenshots clean
+.PHONY: install demo test test-integration lint bench messages serve serve-prod screenshots clean backup restore
 
 $(VENV)/.installed: pyproject.toml constraints-build.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,6 +82,17 @@ bench: install
 # Developer helper: refresh the catalogues from the sources (needs gettext's xgettext).
 messages: install
 	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+
+# Backup and restore (core/backup.py): the database (pg_dump, or the SQLite file) and every
+# stored file (media folder or S3 bucket) in one archive under var/backups (BACKUP_DIR).
+BACKUP_DIR ?= var/backups
+backup: install
+	$(PY) manage.py backup --dir "$(BACKUP_DIR)"
+
+# make restore BACKUP=var/backups/txng-cert-….tar.gz [YES=1]: REPLACES the database and files.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/txng-cert-<time>.tar.gz [YES=1]"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(YES),--yes)
 
 clean:
 	rm -rf $(VENV) staticfiles $(MO_FILES)

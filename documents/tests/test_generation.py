@@ -4,8 +4,9 @@ import docx
 import pytest
 from django.core.files.storage import default_storage
 
+from core.models import OutboxMessage
+from core.outbox import outbox_deliver_pending, outbox_retry
 from core.services import log_transition
-from core.workflow import transition_committed
 from documents.generation.certificate import render_certificate, verification_url
 from documents.generation.decision import render_decision
 from documents.models import Document
@@ -132,23 +133,30 @@ def test_running_the_decision_task_twice_makes_one_document_on_the_application(
     )
 
 
-def test_a_committed_grant_generates_the_certificate_and_the_decision(issued_certificate, decider):
+def test_an_issued_certificate_gets_the_certificate_and_the_decision_documents(
+    issued_certificate, decider, django_capture_on_commit_callbacks
+):
     application = issued_certificate.application
-    entry = log_transition(application, "grant", by=decider, previous="decision_pending")
-    transition_committed.send(sender=type(application), log_entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        log_transition(issued_certificate, "issue", by=decider, target="active")
     generated = {(d.doc_type, d.object_id) for d in Document.objects.filter(generated=True)}
     assert generated == {
         ("certificate", issued_certificate.pk),
         ("decision", application.pk),
     }
-    # The same signal again (a redelivery) adds nothing.
-    transition_committed.send(sender=type(application), log_entry_id=entry.pk)
+    # The same messages delivered again (a redelivery) add nothing.
+    for message in OutboxMessage.objects.filter(kind__startswith="documents."):
+        outbox_retry(message=message)
+    outbox_deliver_pending()
     assert Document.objects.count() == 2
 
 
-def test_other_transitions_generate_nothing(issued_certificate, cb_staff):
-    entry = log_transition(issued_certificate, "suspend", by=cb_staff, previous="active")
-    transition_committed.send(sender=type(issued_certificate), log_entry_id=entry.pk)
+def test_other_transitions_generate_nothing(
+    issued_certificate, cb_staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        log_transition(issued_certificate, "suspend", by=cb_staff, previous="active")
+    outbox_deliver_pending()
     assert not Document.objects.exists()
 
 
@@ -165,8 +173,8 @@ def test_a_reissue_generates_the_new_versions_certificate(
         }
         | {"number": "GLCERT-TXNG-2026-0001/1", "version": 1}
     )
-    entry = log_transition(issued_certificate, "reissue", by=cb_staff, previous="active")
-    transition_committed.send(sender=Certificate, log_entry_id=entry.pk)
+    log_transition(reissued, "reissue", by=cb_staff, target="active")
+    outbox_deliver_pending()
     certificate_document = Document.objects.get(doc_type="certificate")
     assert certificate_document.object_id == reissued.pk
     assert certificate_document.source_key == f"certificate:{reissued.pk}:v1"

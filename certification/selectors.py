@@ -140,7 +140,8 @@ def certificate_get_for_user(user: User, pk: int):
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        certificates_visible_to(user).select_related("enterprise", "body", "scheme"), pk=pk
+        certificates_visible_to(user).select_related("enterprise", "body", "scheme", "decision"),
+        pk=pk,
     )
 
 
@@ -256,7 +257,9 @@ def certificate_by_number(number: str):
     number = number.strip()
     if not number:
         return None
-    related = Certificate.objects.select_related("enterprise", "enterprise__province", "body")
+    related = Certificate.objects.select_related(
+        "enterprise", "enterprise__province", "body", "decision"
+    )
     found = related.filter(number__in={number, number.upper()}).first()
     return found or related.filter(number__iexact=number).first()
 

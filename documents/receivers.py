@@ -27,7 +27,8 @@ def _new_certificate(entry: LogEntry):
         return certificates.filter(pk=int(named)).first()
     model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
     if model is Application:
-        return certificates.filter(application_id=entry.object_id).first()
+        # The certificate this application's decision issued, re-issued or restored.
+        return certificates.filter(decision__application_id=entry.object_id).first()
     if model is Certificate:
         base = certificates.filter(pk=entry.object_id).values("base_number")
         return certificates.filter(base_number__in=base).first()
@@ -37,18 +38,31 @@ def _new_certificate(entry: LogEntry):
 def enqueue_generation(sender, log_entry_id: int, **kwargs) -> None:
     """Connected to core.workflow.transition_committed (sent after commit): on a grant or a
     re-issue, enqueue the certificate and decision documents; on an audit's approve_report,
-    the audit and findings reports. The tasks are idempotent, so a repeated signal costs
+    the audit and findings reports; on a change of a finding of a closed audit, a new version
+    of the findings report. The tasks are idempotent, so a repeated signal costs
     nothing."""
     from documents import tasks
 
     entry = LogEntry.objects.filter(pk=log_entry_id).first()
     if entry is None:
         return
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    label = model._meta.label if model is not None else ""
     if entry.transition == REPORT_APPROVED:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        if model is not None and model._meta.label == "audits.Audit":
+        if label == "audits.Audit":
             tasks.generate_audit_report_document.delay(int(entry.object_id))
             tasks.generate_findings_report_document.delay(int(entry.object_id))
+        return
+    if label == "audits.Finding":
+        # Once the report is approved, every change of a finding makes a new version of the
+        # findings report.
+        audit_id = (
+            model.objects.filter(pk=entry.object_id, audit__state="closed")
+            .values_list("audit_id", flat=True)
+            .first()
+        )
+        if audit_id is not None:
+            tasks.generate_findings_report_document.delay(audit_id)
         return
     if entry.transition not in CERTIFICATE_CREATING:
         return

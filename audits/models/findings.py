@@ -104,7 +104,12 @@ class Finding(FSMModelMixin, TimeStampedModel):
         indexes = [models.Index(fields=["severity", "state", "due_date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()} #{self.pk}"
+        return f"{self.get_severity_display()} {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        """The finding's one number, the same on every page, report and API answer: “#<id>”."""
+        return f"#{self.pk}"
 
     @staticmethod
     def due_date_for(

@@ -20,7 +20,6 @@ from certification.models.organisations import Sector
 from certification.selectors import certificate_get_for_user, certificates_visible_to, has_role
 from certification.services import (
     certificate_reinstate,
-    certificate_restore,
     certificate_suspend,
     certificate_withdraw,
 )
@@ -165,9 +164,6 @@ CERTIFICATE_ACTIONS: Actions = {
         certificate=c, by=by, comment=data.get("comment", "")
     ),
     "withdraw": lambda c, by, data: certificate_withdraw(
-        certificate=c, by=by, comment=data.get("comment", "")
-    ),
-    "restore": lambda c, by, data: certificate_restore(
         certificate=c, by=by, comment=data.get("comment", "")
     ),
 }

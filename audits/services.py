@@ -29,6 +29,7 @@ from audits.rules import assessor_on_team, team_role
 from audits.trace import TraceOutcome, trace_outcome
 from certification.models import Application, Certificate, ConflictDeclaration, Role
 from certification.selectors import has_role
+from checklists.clauses import clause_status_of
 from core import clock
 from core.exceptions import DomainError
 from core.models import LogEntry, User
@@ -417,6 +418,7 @@ def _finding_create(
         description=description,
         evidence=evidence,
         clause_reference=clause_reference,
+        clause_status=clause_status_of(clause_reference) if clause_reference else "",
         checklist_item_code=checklist_item_code,
         due_date=Finding.due_date_for(severity, audit.scheme, audit.end_or_today),
         raised_by=by,

@@ -231,7 +231,6 @@ def _trace_test(audit: Audit, by) -> None:
         ended_at=now - datetime.timedelta(hours=1),
         quantity_in=Decimal("1200.000"),
         quantity_out=Decimal("1180.500"),
-        result="pass",
         note="Truy ngược tới 3 hộ cung cấp, truy xuôi tới 2 khách hàng trong 2 giờ.",
     )
 

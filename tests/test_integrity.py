@@ -437,3 +437,47 @@ def test_3_directions_and_conclusion_over_the_api(stage2, lead_assessor):
     body = response.json()
     assert body["result"] == "fail" and body["finding"]
     assert len(body["directions"]) == 2 and body["failure_reasons"]
+
+
+# --- Problem 9: clause numbers printed as fact but inferred --------------------------------
+
+
+def test_9_an_inferred_clause_is_printed_as_its_requirement_group_in_the_reports(
+    stage2, lead_assessor
+):
+    from documents.generation.audit_report import audit_for_report, render_findings_report
+
+    finding = finding_raise(
+        audit=stage2,
+        by=lead_assessor,
+        severity="minor",
+        description="Mã lô trên phiếu xuất không theo quy tắc.",
+        clause_reference="TCVN 12850:2019 §5.3",
+    )
+    verified = finding_raise(
+        audit=stage2,
+        by=lead_assessor,
+        severity="observation",
+        description="Kế hoạch lưu trữ chưa tính tăng trưởng dữ liệu.",
+        clause_reference="TCVN 12850:2019 §5.5.1",
+    )
+    assert (finding.clause_status, verified.clause_status) == ("inferred", "verified")
+    text = docx_text(render_findings_report(audit_for_report(stage2.pk)))
+    assert "TCVN 12850:2019 \u2013 yêu cầu về định danh" in text
+    assert "§5.3" not in text
+    assert "§5.5.1" in text
+
+
+def test_9_checklist_items_carry_their_clause_status_from_the_imported_data(db):
+    from django.core.management import call_command
+
+    from checklists.models import ChecklistItem
+
+    call_command("import_checklists", verbosity=0)
+    items = ChecklistItem.objects.filter(template__code="tcvn-12850-2019-system")
+    a01 = items.get(code="A-01")
+    assert (a01.clause_status, a01.clause_printed) == (
+        "inferred",
+        "TCVN 12850:2019 \u2013 yêu cầu về phạm vi của hệ thống",
+    )
+    assert items.filter(clause_status="verified").exists()

@@ -193,7 +193,15 @@ def _checklist(document, answers: list) -> None:
     _grid(
         document,
         ["Mục / Item", "Yêu cầu / Requirement", "Kết quả / Result", "Ghi chú / Note"],
-        [[a.item.code, a.item.requirement_vi, _both(RESULTS, a.result), a.note] for a in answers],
+        [
+            [
+                " ".join(x for x in (a.item.code, a.item.clause_printed) if x),
+                a.item.requirement_vi,
+                _both(RESULTS, a.result),
+                a.note,
+            ]
+            for a in answers
+        ],
     )
 
 
@@ -251,7 +259,7 @@ def _findings_table(document, findings: list) -> None:
             [
                 f.reference,
                 _both(SEVERITIES, f.severity),
-                " ".join(x for x in (f.checklist_item_code, f.clause_reference) if x),
+                " ".join(x for x in (f.checklist_item_code, f.clause_printed) if x),
                 f.description,
                 date_short(f.due_date),
             ]
@@ -315,7 +323,7 @@ def render_findings_report(audit) -> bytes:
         rows = [
             (
                 "Điều khoản / Clause",
-                " ".join(x for x in (finding.checklist_item_code, finding.clause_reference) if x),
+                " ".join(x for x in (finding.checklist_item_code, finding.clause_printed) if x),
             ),
             ("Mô tả / Description", finding.description),
             ("Bằng chứng khách quan / Objective evidence", finding.evidence),

@@ -349,3 +349,11 @@ def summary_figures(user: User) -> dict | None:
         "certificates": per(Certificate, "state", Certificate.State.values, in_scope()),
         "open_findings": per(Finding, "severity", Finding.Severity.values, open_findings),
     }
+
+
+def stop_use_notice_of(certificate):
+    """The notice to stop using `certificate` in force: the latest one while it is suspended or
+    withdrawn, else None (no query for a valid certificate)."""
+    if certificate.state not in ("suspended", "withdrawn"):
+        return None
+    return certificate.stop_use_notices.order_by("-issued_on", "-id").first()

@@ -481,3 +481,37 @@ def test_9_checklist_items_carry_their_clause_status_from_the_imported_data(db):
         "TCVN 12850:2019 \u2013 yêu cầu về phạm vi của hệ thống",
     )
     assert items.filter(clause_status="verified").exists()
+
+
+# --- Problem 5: use of certificates and marks not controlled -------------------------------
+
+
+def test_5_a_suspension_tells_the_holder_to_stop_using_the_certificate_by_a_deadline(
+    client, walk, cb_staff, django_capture_on_commit_callbacks
+):
+    from certification.services import certificate_suspend, certificate_withdraw
+    from core.tests.api_helpers import API
+    from notifications.models import Notification
+
+    certificate = walk.certified()
+    with django_capture_on_commit_callbacks(execute=True):
+        suspended = certificate_suspend(
+            certificate=certificate,
+            by=cb_staff,
+            comment="Quá hạn khắc phục điểm không phù hợp nặng.",
+            until=today() + relativedelta(months=2),
+        )
+    notice = suspended.stop_use_notices.get()
+    deadline = today() + datetime.timedelta(days=suspended.scheme.stop_use_days)
+    assert (notice.cause, notice.deadline) == ("suspension", deadline)
+    page = client.get(f"/verify/{suspended.number}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'id="stop-use-notice"' in page and f"{deadline:%d/%m/%Y}" in page
+    public = client.get(f"{API}/public/certificates/{suspended.number}/").json()
+    assert public["stop_use_by"] == deadline.isoformat()
+    assert Notification.objects.filter(body__icontains="ngừng sử dụng giấy chứng nhận").exists()
+
+    withdrawn = certificate_withdraw(certificate=suspended, by=cb_staff, comment="Không khắc phục.")
+    assert list(withdrawn.stop_use_notices.values_list("cause", flat=True)) == [
+        "withdrawal",
+        "suspension",
+    ]

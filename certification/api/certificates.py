@@ -20,6 +20,7 @@ from certification.selectors import (
     certificate_for_public,
     certificate_get_for_user,
     certificates_visible_to,
+    stop_use_notice_of,
 )
 from certification.services import (
     certificate_reinstate,
@@ -107,6 +108,7 @@ class PublicCertificateView(APIView):
         if "\x00" in number:
             raise exceptions.NotFound()
         certificate, current = certificate_for_public(number)
+        notice = stop_use_notice_of(certificate)
         data = {
             "number": certificate.number,
             "holder": certificate.enterprise.name,
@@ -129,6 +131,7 @@ class PublicCertificateView(APIView):
             "body": certificate.body.name,
             "is_current": certificate.is_current,
             "current_number": current.number if current is not None else None,
+            "stop_use_by": notice.deadline if notice is not None else None,
         }
         response = Response(PublicCertificateSerializer(data).data)
         response["Cache-Control"] = "no-cache"

@@ -299,6 +299,10 @@ class PublicCertificateSerializer(serializers.Serializer):
     body = serializers.CharField()
     is_current = serializers.BooleanField()
     current_number = serializers.CharField(allow_null=True)
+    stop_use_by = serializers.DateField(
+        allow_null=True,
+        help_text="Suspended or withdrawn: the holder must stop using the certificate by then.",
+    )
 
 
 # --- Registrations, appeals, complaints -------------------------------------------------------

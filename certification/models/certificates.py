@@ -247,3 +247,45 @@ class Certificate(FSMModelMixin, TimeStampedModel):
     )
     def restore(self):
         self.restored_on = today()
+
+
+class StopUseNotice(TimeStampedModel):
+    """The body's notice to the holder to stop using a suspended or withdrawn certificate and
+    any reference to it (certification mark, advertising, labels) by a deadline
+    (ISO/IEC 17065 §7.11.3; 17021-1 §9.6.5). Recorded with the suspension or withdrawal and
+    shown on the public page."""
+
+    class Cause(models.TextChoices):
+        SUSPENSION = "suspension", gettext_lazy("Suspension")
+        WITHDRAWAL = "withdrawal", gettext_lazy("Withdrawal")
+
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="stop_use_notices",
+        verbose_name=gettext_lazy("certificate"),
+    )
+    cause = models.CharField(gettext_lazy("cause"), max_length=12, choices=Cause.choices)
+    issued_on = models.DateField(gettext_lazy("issued on"))
+    deadline = models.DateField(gettext_lazy("stop using by"))
+    text = models.TextField(gettext_lazy("notice"))
+    issued_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("issued by"),
+    )
+
+    class Meta:
+        verbose_name = gettext_lazy("notice to stop using the certificate")
+        verbose_name_plural = gettext_lazy("notices to stop using the certificate")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("issued_on")),
+                name="stop_use_deadline_not_before_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} · {self.get_cause_display()} · {self.deadline}"

@@ -110,6 +110,11 @@ class Scheme(TimeStampedModel):
         blank=True,
         help_text=_("Document types an application must carry before it is submitted."),
     )
+    stop_use_days = models.PositiveSmallIntegerField(
+        _("days to stop using a suspended or withdrawn certificate"),
+        default=15,
+        help_text=_("Deadline of the notice sent with a suspension or withdrawal."),
+    )
     legal_bases = models.JSONField(
         _("legal bases of the decision"),
         default=default_legal_bases,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certification.models import Application, Certificate, Decision
+from certification.models import Application, Certificate, Decision, StopUseNotice
 from core.clock import as_of, today
 from core.models import User
 from core.services import log_transition, next_number
@@ -123,10 +123,51 @@ def certificate_reissue(
     return new
 
 
+STOP_USE_TEXT = {
+    "suspension": (
+        "Giấy chứng nhận số {number} bị đình chỉ hiệu lực từ ngày {day}. Đề nghị {holder} ngừng "
+        "sử dụng giấy chứng nhận, dấu chứng nhận và mọi tham chiếu đến giấy chứng nhận (nhãn, "
+        "bao bì, quảng cáo, tài liệu) chậm nhất ngày {deadline} cho đến khi được khôi phục."
+    ),
+    "withdrawal": (
+        "Giấy chứng nhận số {number} bị thu hồi từ ngày {day}. Đề nghị {holder} ngừng sử dụng "
+        "giấy chứng nhận, dấu chứng nhận và mọi tham chiếu đến giấy chứng nhận (nhãn, bao bì, "
+        "quảng cáo, tài liệu) chậm nhất ngày {deadline} và hoàn trả bản gốc giấy chứng nhận."
+    ),
+}
+
+
+def _stop_use_notice(cert: Certificate, *, cause: str, by: User) -> StopUseNotice:
+    """Record the notice to stop using `cert` (in the caller's transaction), deadline the
+    scheme's stop_use_days from today (also in the data of the transition's log entry)."""
+    day = today()
+    deadline = stop_use_deadline(cert)
+    notice = StopUseNotice.objects.create(
+        certificate=cert,
+        cause=cause,
+        issued_on=day,
+        deadline=deadline,
+        text=STOP_USE_TEXT[cause].format(
+            number=cert.number,
+            day=day.strftime("%d/%m/%Y"),
+            holder=cert.enterprise.name,
+            deadline=deadline.strftime("%d/%m/%Y"),
+        ),
+        issued_by=by,
+    )
+    return notice
+
+
+def stop_use_deadline(certificate: Certificate) -> datetime.date:
+    return today() + datetime.timedelta(days=certificate.scheme.stop_use_days)
+
+
 def certificate_suspend(
     *, certificate: Certificate, by: User, comment: str, until: datetime.date
 ) -> Certificate:
-    """Suspend with a reason until a date at most the scheme's maximum (6 months) away."""
+    """Suspend with a reason until a date at most the scheme's maximum (6 months) away. The
+    holder is told to stop using the certificate and any reference to it by a deadline (a
+    StopUseNotice, shown on the public page)."""
 
     def prepare(cert: Certificate) -> list[str]:
         limit = today() + relativedelta(months=cert.scheme.suspension_max_months)
@@ -142,8 +183,17 @@ def certificate_suspend(
         cert.suspended_until = until
         return ["suspended_until"]
 
+    def after(cert: Certificate, entry) -> None:
+        _stop_use_notice(cert, cause=StopUseNotice.Cause.SUSPENSION, by=by)
+
     return execute(
-        certificate, "suspend", by=by, comment=comment, data={"until": until}, prepare=prepare
+        certificate,
+        "suspend",
+        by=by,
+        comment=comment,
+        data={"until": until, "stop_use_by": stop_use_deadline(certificate)},
+        prepare=prepare,
+        after=after,
     )
 
 
@@ -154,7 +204,20 @@ def certificate_reinstate(*, certificate: Certificate, by: User, comment: str) -
 
 
 def certificate_withdraw(*, certificate: Certificate, by: User, comment: str) -> Certificate:
-    return execute(certificate, "withdraw", by=by, comment=comment)
+    """Withdraw with a reason; the holder is told to stop using the certificate and any
+    reference to it by a deadline (a StopUseNotice, shown on the public page)."""
+
+    def after(cert: Certificate, entry) -> None:
+        _stop_use_notice(cert, cause=StopUseNotice.Cause.WITHDRAWAL, by=by)
+
+    return execute(
+        certificate,
+        "withdraw",
+        by=by,
+        comment=comment,
+        data={"stop_use_by": stop_use_deadline(certificate)},
+        after=after,
+    )
 
 
 def certificate_restore(

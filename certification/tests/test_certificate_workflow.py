@@ -110,7 +110,14 @@ def test_an_officer_suspends_the_certificate_until_a_date_and_it_is_logged(certi
     suspended.refresh_from_db()
     assert (suspended.state, suspended.suspended_until) == (Certificate.State.SUSPENDED, until)
     assert last_entry(suspended) == ("suspend", "active", "suspended", cb_staff, REASON)
-    assert history_of(suspended).last().data == {"until": until.isoformat()}
+    stop_by = today() + datetime.timedelta(days=suspended.scheme.stop_use_days)
+    assert history_of(suspended).last().data == {
+        "until": until.isoformat(),
+        "stop_use_by": stop_by.isoformat(),
+    }
+    notice = suspended.stop_use_notices.get()
+    assert (notice.cause, notice.deadline, notice.issued_by) == ("suspension", stop_by, cb_staff)
+    assert suspended.number in notice.text and "ngừng sử dụng" in notice.text
 
 
 def test_a_suspension_may_last_up_to_the_schemes_longest_suspension(certificate, cb_staff):

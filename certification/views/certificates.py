@@ -17,7 +17,12 @@ from audits.selectors import audits_visible_to
 from certification.models import Certificate, Organisation, Role
 from certification.models.applications import SupplyChainStage
 from certification.models.organisations import Sector
-from certification.selectors import certificate_get_for_user, certificates_visible_to, has_role
+from certification.selectors import (
+    certificate_get_for_user,
+    certificates_visible_to,
+    has_role,
+    stop_use_notice_of,
+)
 from certification.services import (
     certificate_reinstate,
     certificate_suspend,
@@ -130,6 +135,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "audits": audits,
             "document": document,
+            "stop_use_notice": stop_use_notice_of(certificate),
             "may_plan_audit": is_staff
             and certificate.state in (Certificate.State.ACTIVE, Certificate.State.SUSPENDED),
             "may_appeal": is_holder and appealable,

@@ -26,6 +26,7 @@ from audits.models import (
     TraceTestDirection,
 )
 from audits.rules import assessor_on_team, team_role
+from audits.sampling import audit_time
 from audits.trace import TraceOutcome, trace_outcome
 from certification.models import Application, Certificate, ConflictDeclaration, Role
 from certification.selectors import has_role
@@ -157,6 +158,14 @@ def audit_plan(
         open_audits = Audit.objects.filter(certificate=certificate, kind=kind)
     if open_audits.exclude(state__in=[Audit.State.CLOSED, Audit.State.CANCELLED]).exists():
         raise DomainError(_("An audit of this kind is already open."), code="audit_open")
+    # Audit time and sample of sites (17021-1 §9.1.4-9.1.5): from the application's sites and
+    # employees, or the certificate's sites and its application's employees.
+    scope_application = application or certificate.application
+    timing = audit_time(
+        sites=subject.sites,
+        employees=scope_application.employees_in_scope,
+        table=subject.scheme.man_day_table,
+    )
     audit = Audit.objects.create(
         application=application,
         certificate=certificate,
@@ -165,6 +174,8 @@ def audit_plan(
         planned_start=planned_start,
         planned_end=planned_end,
         created_by=by,
+        planned_man_days=timing.man_days,
+        sampled_sites=timing.sample,
     )
     _pin_checklist(audit, by)
     log_transition(

@@ -515,3 +515,51 @@ def test_5_a_suspension_tells_the_holder_to_stop_using_the_certificate_by_a_dead
         "withdrawal",
         "suspension",
     ]
+
+
+# --- Problem 8: no audit time and no multi-site sampling -----------------------------------
+
+
+def test_8_a_multi_site_plan_computes_man_days_and_samples_sites_with_the_riskiest(
+    enterprise, body, scheme, registration, enterprise_user, cb_staff
+):
+    from audits.models import Audit
+    from audits.services import audit_plan
+    from certification.services import (
+        application_accept,
+        application_create,
+        application_start_review,
+        application_submit,
+    )
+
+    sites = [{"name": f"Vùng trồng {n}", "address": "Chư Sê"} for n in range(1, 10)]
+    sites[7]["risk"] = "high"
+    application = application_create(
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        by=enterprise_user,
+        products=[{"name": "Hồ tiêu đen", "gtin": "8934588012228"}],
+        sites=sites,
+        stages=["primary_production"],
+        employees_in_scope=80,
+    )
+    application_submit(application=application, by=enterprise_user)
+    application_start_review(application=application, by=cb_staff)
+    application_accept(
+        application=application,
+        by=cb_staff,
+        contract_reference="HĐ-1",
+        scope_within_competence=True,
+    )
+    audit = audit_plan(
+        application=application,
+        kind=Audit.Kind.STAGE1,
+        planned_start=today(),
+        planned_end=today(),
+        by=cb_staff,
+    )
+    assert len(audit.sampled_sites) == 3  # √9
+    assert "Vùng trồng 8" in audit.sampled_sites  # the high-risk site, always
+    # 80 employees → 3 man-days in the default table; 2 more sampled sites at 0.5 each.
+    assert audit.planned_man_days == 4

@@ -205,6 +205,12 @@ class Application(FSMModelMixin, TimeStampedModel):
         help_text=gettext_lazy("E.g. TCVN 12827:2023."),
     )
     scope_note = models.TextField(gettext_lazy("scope description"), blank=True)
+    employees_in_scope = models.PositiveIntegerField(
+        gettext_lazy("employees in scope"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("People whose work the traceability system covers (audit time)."),
+    )
     contact_name = models.CharField(gettext_lazy("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(gettext_lazy("contact e-mail"), blank=True)
     contact_phone = models.CharField(gettext_lazy("contact phone"), max_length=30, blank=True)

@@ -110,6 +110,15 @@ class Scheme(TimeStampedModel):
         blank=True,
         help_text=_("Document types an application must carry before it is submitted."),
     )
+    man_day_table = models.JSONField(
+        _("audit man-day table"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Rows of {"employees_up_to": n or null, "man_days": "1.5"}; empty: the '
+            "default table (see audits.sampling)."
+        ),
+    )
     stop_use_days = models.PositiveSmallIntegerField(
         _("days to stop using a suspended or withdrawn certificate"),
         default=15,

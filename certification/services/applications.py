@@ -35,6 +35,7 @@ SCOPE_FIELDS = (
     "contact_name",
     "contact_email",
     "contact_phone",
+    "employees_in_scope",
 )
 
 
@@ -65,7 +66,11 @@ def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
             name = str(site.get("name", "")).strip()
             if not name:
                 errors.setdefault("sites", []).append(_("Site %(n)d has no name.") % {"n": n})
-            sites.append({"name": name, "address": str(site.get("address", "")).strip()})
+            entry = {"name": name, "address": str(site.get("address", "")).strip()}
+            if site.get("risk") == "high":
+                # Always in the sample of sites audited (audits.sampling).
+                entry["risk"] = "high"
+            sites.append(entry)
         cleaned["sites"] = sites
     if "stages" in fields:
         stages = list(dict.fromkeys(fields["stages"] or []))
@@ -75,6 +80,16 @@ def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
                 _("Unknown supply-chain stage: %(s)s.") % {"s": ", ".join(map(str, unknown))}
             ]
         cleaned["stages"] = stages
+    if fields.get("employees_in_scope") not in (None, ""):
+        try:
+            employees = int(fields["employees_in_scope"])
+        except (TypeError, ValueError):
+            employees = -1
+        if employees < 0:
+            errors["employees_in_scope"] = [_("Give the number of employees (0 or more).")]
+        cleaned["employees_in_scope"] = employees
+    elif "employees_in_scope" in fields:
+        cleaned["employees_in_scope"] = None
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -170,11 +170,17 @@ def _scope(document, audit) -> None:
     products = "; ".join(p.get("name", "") for p in subject.products or [])
     stages = "; ".join(f"{vi} / {en}" for vi, en in stage_names(subject.stages or []))
     sites = "; ".join(s.get("name", "") for s in subject.sites or [])
-    for label, value in (
+    sample = "; ".join(audit.sampled_sites or [])
+    rows = [
         ("Sản phẩm / Products", products),
         ("Công đoạn / Stages", stages),
         ("Địa điểm / Sites", sites),
-    ):
+    ]
+    if sample:
+        rows.append(("Địa điểm được đánh giá (mẫu) / Sites audited (sample)", sample))
+    if audit.planned_man_days is not None:
+        rows.append(("Thời gian đánh giá / Audit time", f"{audit.planned_man_days} ngày công"))
+    for label, value in rows:
         paragraph = para(document)
         add_run(paragraph, f"{label}: ", bold=True)
         add_run(paragraph, value)

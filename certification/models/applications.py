@@ -378,7 +378,10 @@ class Application(FSMModelMixin, TimeStampedModel):
         target=State.CERTIFIED,
         conditions=[renewal_possible],
         permission=rules.impartial_decision_maker,
-        custom={"label": gettext_lazy("Grant certification")},
+        custom={
+            "label": gettext_lazy("Grant certification"),
+            "diagram_note": "issues, re-issues or restores the certificate; numbered decision",
+        },
     )
     def grant(self):
         pass
@@ -388,7 +391,11 @@ class Application(FSMModelMixin, TimeStampedModel):
         source=State.DECISION_PENDING,
         target=State.REFUSED,
         permission=rules.impartial_decision_maker,
-        custom={"label": gettext_lazy("Refuse certification"), "requires": ("comment",)},
+        custom={
+            "label": gettext_lazy("Refuse certification"),
+            "requires": ("comment",),
+            "diagram_note": "numbered decision",
+        },
     )
     def refuse(self):
         pass

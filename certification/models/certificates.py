@@ -243,7 +243,11 @@ class Certificate(FSMModelMixin, TimeStampedModel):
         target=State.ACTIVE,
         conditions=[within_restore_window, recertification_audit_completed],
         permission=rules.restoring_decision_maker,
-        custom={"label": gettext_lazy("Restore"), "system": True},
+        custom={
+            "label": gettext_lazy("Restore"),
+            "system": True,
+            "diagram_note": "decision: grant of the recertification within the window",
+        },
     )
     def restore(self):
         self.restored_on = today()

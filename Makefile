@@ -34,15 +34,21 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 
 install: $(VENV)/.installed $(MO_FILES)
 
+# Where `make demo` and `make serve` listen: `make demo PORT=8123` (and HOST=…). Unless SITE_URL
+# is set, the QR codes and e-mail links of the demo point at this address too.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SERVE_ENV := SERVE_HOST=$(HOST) SERVE_PORT=$(PORT)
+
 demo: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_checklists
-	$(PY) manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 — accounts: admin, enterprise, enterprise2, cbstaff, lead, assessor, decider, regulator"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Preparing the demo database (migrate, checklists, demo data)…"
+	@$(SERVE_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(SERVE_ENV) $(PY) manage.py import_checklists
+	@$(SERVE_ENV) $(PY) manage.py seed_demo
+	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-like, locally: collectstatic, migrate, then gunicorn (127.0.0.1:8000), a Celery
 # worker and celery beat with DEBUG=0; needs DATABASE_URL and CELERY_BROKER_URL. Ctrl-C stops all.

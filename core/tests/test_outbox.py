@@ -110,8 +110,8 @@ def test_the_sweeper_says_what_it_did(kinds, capsys):
     outbox_enqueue(kind="test.flaky", payload={"series": "b"})
     call_command("deliver_outbox", "--no-documents")
     assert (
-        "delivered 1, retry later 1, failed 0; documents missing 0; still pending 1, "
-        "failed in total 0" in capsys.readouterr().out
+        "đã chuyển 1, thử lại sau 1, thất bại 0; thiếu tài liệu 0; còn chờ 1, "
+        "tổng số thất bại 0" in capsys.readouterr().out
     )
 
 

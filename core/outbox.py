@@ -60,6 +60,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core.models import OutboxMessage
 
@@ -127,8 +128,9 @@ def _queue_delivery(message_id: int) -> None:
         _broker_refused_at = None
     try:
         deliver_outbox_message.delay(message_id)
-    except Exception:  # whatever the broker client raises, the change stands
-        _broker_refused_at = time.monotonic()
+    except Exception as error:  # whatever the broker client raises, the change stands
+        if isinstance(error, BrokerUnreachable):
+            _broker_refused_at = time.monotonic()
         logger.warning(
             "Outbox message %s not queued (it stays pending for the sweeper)",
             message_id,

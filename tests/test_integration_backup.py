@@ -112,7 +112,7 @@ def test_backup_and_restore_round_trip_the_demo_data(settings, tmp_path, fresh_d
         "MEDIA_ROOT": str(restored_media),
     }
     output = _make("restore", restored_env, BACKUP=str(archive), YES="1")
-    assert f"Restored {archive.name}" in output
+    assert f"Đã khôi phục {archive.name}" in output  # "Restored …"
 
     assert _digests(restored_media) == files
     with _connect(fresh_database) as restored:
@@ -137,4 +137,4 @@ def test_backup_and_restore_round_trip_the_demo_data(settings, tmp_path, fresh_d
         timeout=120,
     )
     assert refused.returncode != 0
-    assert "Nothing restored." in refused.stderr
+    assert "Không khôi phục gì." in refused.stderr  # "Nothing restored."

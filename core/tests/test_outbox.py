@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import Counter, OutboxMessage
 from core.outbox import (
@@ -108,11 +108,15 @@ def test_the_sweeper_run_twice_delivers_once(kinds):
 def test_the_sweeper_says_what_it_did(kinds, capsys):
     outbox_enqueue(kind="test.record", payload={"series": "a", "year": 2026})
     outbox_enqueue(kind="test.flaky", payload={"series": "b"})
-    call_command("deliver_outbox", "--no-documents")
+    with translation.override("vi"):
+        call_command("deliver_outbox", "--no-documents")
     assert (
-        "delivered 1, retry later 1, failed 0; documents missing 0; still pending 1, "
-        "failed in total 0" in capsys.readouterr().out
+        "đã chuyển 1, thử lại sau 1, thất bại 0; thiếu tài liệu 0; còn chờ 1, "
+        "tổng số thất bại 0" in capsys.readouterr().out
     )
+    with translation.override("en"):
+        call_command("deliver_outbox", "--no-documents")
+    assert "delivered 0, retry later 0, failed 0" in capsys.readouterr().out
 
 
 def test_a_dedupe_key_keeps_one_message(kinds):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from core.backup import backup_create, backup_manifest
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
         archive = backup_create(folder=Path(dir))
         manifest = backup_manifest(archive)
         self.stdout.write(
-            f"{archive} — {manifest['database']['engine']} database, "
-            f"{manifest['files']['count']} files"
+            _("%(archive)s — %(engine)s database, %(count)d files")
+            % {
+                "archive": archive,
+                "engine": manifest["database"]["engine"],
+                "count": manifest["files"]["count"],
+            }
         )

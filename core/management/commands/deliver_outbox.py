@@ -3,6 +3,7 @@ celery beat runs every minute). Safe to run at any time, and concurrently: each 
 claimed with SELECT … FOR UPDATE SKIP LOCKED and delivered once."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from core.models import OutboxMessage
 from core.outbox import outbox_counts, outbox_deliver_pending
@@ -40,13 +41,16 @@ class Command(BaseCommand):
         counts = outbox_deliver_pending(limit=limit)
         left = outbox_counts()
         self.stdout.write(
-            "delivered {delivered}, retry later {retry}, failed {failed}; "
-            "documents missing {missing}; still pending {pending}, failed in total {total}".format(
-                delivered=counts.get("delivered", 0),
-                retry=counts.get("retry", 0),
-                failed=counts.get("failed", 0),
-                missing=missing,
-                pending=left["pending"],
-                total=left["failed"],
+            _(
+                "delivered %(delivered)d, retry later %(retry)d, failed %(failed)d; documents "
+                "missing %(missing)d; still pending %(pending)d, failed in total %(total)d"
             )
+            % {
+                "delivered": counts.get("delivered", 0),
+                "retry": counts.get("retry", 0),
+                "failed": counts.get("failed", 0),
+                "missing": missing,
+                "pending": left["pending"],
+                "total": left["failed"],
+            }
         )

@@ -4,6 +4,7 @@ files of a backup made by `backup` (see core.backup). `make restore BACKUP=… Y
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core.backup import backup_manifest, backup_restore, row_counts
 
@@ -20,18 +21,21 @@ class Command(BaseCommand):
     def handle(self, *args, archive: str, yes: bool, **options):
         path = Path(archive)
         if not path.is_file():
-            raise CommandError(f"No backup at {path}.")
+            raise CommandError(_("No backup at %(path)s.") % {"path": path})
         try:
             manifest = backup_manifest(path)
         except (ValueError, KeyError, OSError) as error:
             raise CommandError(str(error)) from None
         if not yes:
             answer = input(
-                f"Replace the current database and files with the backup of "
-                f"{manifest['created_at']}? Type 'yes': "
+                _(
+                    "Replace the current database and files with the backup of %(time)s? "
+                    "Type 'yes': "
+                )
+                % {"time": manifest["created_at"]}
             )
             if answer.strip().lower() != "yes":
-                raise CommandError("Nothing restored.")
+                raise CommandError(_("Nothing restored."))
         try:
             backup_restore(archive=path)
         except ValueError as error:
@@ -43,8 +47,10 @@ class Command(BaseCommand):
             if counts.get(label) != expected
         }
         if different:
-            raise CommandError(f"Restored, but the row counts differ: {different}")
+            raise CommandError(
+                _("Restored, but the row counts differ: %(different)s") % {"different": different}
+            )
         self.stdout.write(
-            f"Restored {path.name}: {sum(counts.values())} rows checked, "
-            f"{manifest['files']['count']} files."
+            _("Restored %(name)s: %(rows)d rows checked, %(files)d files.")
+            % {"name": path.name, "rows": sum(counts.values()), "files": manifest["files"]["count"]}
         )

@@ -94,6 +94,17 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Reverse proxies in front of the application: empty/0 (nobody, the default), a number of
+# proxies, or their addresses/networks. X-Forwarded-For is honoured only from them; the
+# throttles, the sign-in lockout and the complaint limit all count per `core.net.client_ip`.
+TRUSTED_PROXIES = env.str("TRUSTED_PROXIES", default="").strip()
+try:
+    from core.net import parse_trusted_proxies
+
+    parse_trusted_proxies(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -221,6 +232,8 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The page for a locked sign-in form, JSON with `detail` for the API's token endpoint.
 AXES_LOCKOUT_CALLABLE = "core.api.lockout_response"
+# The client's address as TRUSTED_PROXIES defines it (never a forged X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "core.net.axes_client_ip"
 
 # --- Languages and time ----------------------------------------
 LANGUAGE_CODE = "vi"
@@ -326,7 +339,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.Schema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Scoped throttles (per client address for anonymous callers, per user otherwise):
     # the token endpoint, the anonymous public verification, and complaints lodged
@@ -337,6 +350,9 @@ REST_FRAMEWORK = {
         "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Throttles identify clients through core.net.client_ip (TRUSTED_PROXIES); a throttle that
+    # does not still never reads X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TXNG Cert API",

@@ -19,6 +19,7 @@ from certification.models import Certificate, Organisation
 from certification.selectors import certificate_by_number, certificate_lineage
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
+from core.net import client_ip
 from core.ui import paginate
 
 PER_PAGE = 20
@@ -156,13 +157,9 @@ class ComplaintForm(forms.Form):
         return data
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the sender's address; True past the hourly allowance."""
-    key = f"complaint-lodge:{_client_address(request)}"
+    key = f"complaint-lodge:{client_ip(request)}"
     cache.add(key, 0, timeout=_RATE_WINDOW_SECONDS)
     try:
         count = cache.incr(key)

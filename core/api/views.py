@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from core.models import LogEntry
+from core.net import client_ip
 from core.services import history_of
 from core.workflow import blocker, refusal, transitions_for
 
@@ -47,6 +48,10 @@ class ScopedThrottle(ScopedRateThrottle):
         if self.scope not in rates:
             raise exceptions.APIException(f"No throttle rate for scope {self.scope!r}.")
         return rates[self.scope]
+
+    def get_ident(self, request):
+        # The address TRUSTED_PROXIES vouches for, never a client-chosen X-Forwarded-For.
+        return client_ip(request)
 
 
 # --- Filters ------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ def application_document(draft_application, enterprise_user):
 
 
 def test_the_people_of_the_enterprise_the_body_and_the_province_see_an_applications_document(
-    application_document, enterprise_user, cb_staff, lead_assessor, decider, regulator
+    application_document, enterprise_user, cb_staff, decider, regulator
 ):
-    for user in (enterprise_user, cb_staff, lead_assessor, decider, regulator):
+    for user in (enterprise_user, cb_staff, decider, regulator):
         assert list(documents_visible_to(user)) == [application_document], user.username
         assert document_get_for_user(user, application_document.pk) == application_document
 
@@ -37,6 +37,15 @@ def test_outsiders_do_not_see_an_applications_document(
         assert not documents_visible_to(user).exists()
         with pytest.raises(Http404):
             document_get_for_user(user, application_document.pk)
+
+
+def test_an_assessor_of_the_body_off_every_team_does_not_see_an_applications_document(
+    application_document, lead_assessor
+):
+    # Like the application itself: an assessor sees what the audits they are on cover.
+    assert not documents_visible_to(lead_assessor).exists()
+    with pytest.raises(Http404):
+        document_get_for_user(lead_assessor, application_document.pk)
 
 
 def test_a_regulator_of_another_province_does_not_see_it(application_document, admin_user):

@@ -332,7 +332,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -354,6 +354,9 @@ REST_FRAMEWORK = {
     # does not still never reads X-Forwarded-For.
     "NUM_PROXIES": 0,
 }
+# API tokens expire this many hours after they were issued (and are revoked on a password
+# change or reset and when a membership ends).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "TXNG Cert API",
     "DESCRIPTION": "Certification of traceability systems (TCVN 12850:2019).",

@@ -37,6 +37,16 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.full_name.strip() or super().get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        # `set_password` keeps the new raw password in `_password` until the save: a password
+        # change, a reset or an administrator's new password revokes every API token.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from core.api.auth import tokens_revoke
+
+            tokens_revoke(user=self)
+
     def __str__(self) -> str:
         return self.get_full_name()
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.permissions import AllowAny
@@ -29,6 +28,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from core.api.auth import token_for
 from core.models import LogEntry
 from core.net import client_ip
 from core.services import history_of
@@ -335,8 +335,7 @@ class TokenView(APIView):
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to sign in with these details.")]}
             )
         user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_for(user).key})
 
 
 class NotFoundView(APIView):

@@ -56,17 +56,23 @@ def env_required(name: str) -> str:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+# Production is the default: the embedded/development mode needs an explicit DEBUG=1 (`make demo`,
+# `make serve`, the test settings do so).
+DEBUG = env_bool("DEBUG", False)
 
 # --- Security ----------------------------------------
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-not-for-production-use-0123456789"
 if DEBUG:
-    SECRET_KEY = env.str(
-        "SECRET_KEY", default="dev-only-insecure-key-not-for-production-use-0123456789"
-    )
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 else:
     SECRET_KEY = env_required("SECRET_KEY")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("dev-only-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the public development key: set a random value of at least 50 "
+            "characters (or DEBUG=1 for the development mode)."
+        )
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured(
             "SECRET_KEY must be a random value of at least 50 characters when DEBUG is off."

@@ -12,6 +12,7 @@ from audits.models import (
 )
 from certification.models import Application, Certificate, Scheme
 from core.api.views import CommentSerializer
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 
 
@@ -88,8 +89,12 @@ class AuditPlanSerializer(serializers.Serializer):
 
 
 class ReportSerializer(CommentSerializer):
-    report_summary = serializers.CharField(required=False, allow_blank=True, default="")
-    conclusion = serializers.CharField(required=False, allow_blank=True, default="")
+    report_summary = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    conclusion = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -131,7 +136,9 @@ class DeclarationSignSerializer(serializers.Serializer):
     no_employment = serializers.BooleanField()
     no_financial_interest = serializers.BooleanField()
     no_family_ties = serializers.BooleanField()
-    statement = serializers.CharField(required=False, allow_blank=True, default="")
+    statement = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TraceTestSerializer(serializers.ModelSerializer):
@@ -167,7 +174,9 @@ class TraceTestRecordSerializer(serializers.Serializer):
     quantity_in = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
     quantity_out = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
     result = serializers.ChoiceField(choices=TraceTest.Result.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -205,8 +214,10 @@ class FindingSerializer(serializers.ModelSerializer):
 class FindingRaiseSerializer(serializers.Serializer):
     audit = serializers.PrimaryKeyRelatedField(queryset=Audit.objects.none())
     severity = serializers.ChoiceField(choices=Finding.Severity.choices)
-    description = serializers.CharField()
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    evidence = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     clause_reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
@@ -221,9 +232,15 @@ class FindingRaiseSerializer(serializers.Serializer):
 
 
 class RespondSerializer(CommentSerializer):
-    root_cause = serializers.CharField(required=False, allow_blank=True, default="")
-    correction = serializers.CharField(required=False, allow_blank=True, default="")
-    corrective_action = serializers.CharField(required=False, allow_blank=True, default="")
+    root_cause = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    correction = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    corrective_action = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     planned_completion = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import TEXT_MAX_LENGTH
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -98,7 +100,7 @@ class LogEntry(models.Model):
         help_text=_("Empty for actions of the system (scheduled jobs)."),
     )
     actor_name = models.CharField(_("by (name at the time)"), max_length=200)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=TEXT_MAX_LENGTH)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

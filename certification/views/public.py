@@ -19,6 +19,7 @@ from certification.models import Certificate, Organisation
 from certification.selectors import certificate_by_number, certificate_lineage
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
+from core.limits import TEXT_MAX_LENGTH
 from core.net import client_ip
 from core.ui import paginate
 
@@ -136,6 +137,7 @@ class ComplaintForm(forms.Form):
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 6})
     )
 

@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from core.api.auth import token_for
+from core.limits import TEXT_MAX_LENGTH
 from core.models import LogEntry
 from core.net import client_ip
 from core.services import history_of
@@ -201,7 +202,9 @@ class LogEntrySerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TransitionsMixin:
@@ -254,7 +257,9 @@ class TransitionsMixin:
 def _transition_request(viewset: type) -> type[serializers.Serializer]:
     """For the schema: comment plus every field any of the viewset's transitions takes."""
     fields: dict[str, serializers.Field] = {
-        "comment": serializers.CharField(required=False, allow_blank=True)
+        "comment": serializers.CharField(
+            max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True
+        )
     }
     for step in viewset.steps.values():
         if step.fields is None:

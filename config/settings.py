@@ -154,6 +154,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    # Two-factor sign-in (TOTP) with recovery codes: core.two_factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "certification",
     "audits",
@@ -171,6 +175,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A signed-in user with two-factor sign-in gives their code before any page.
+    "core.middleware_two_factor.TwoFactorMiddleware",
     # After authentication: a signed-in user's saved language applies on every device.
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -263,6 +270,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "core.api.lockout_response"
 # The client's address as TRUSTED_PROXIES defines it (never a forged X-Forwarded-For).
 AXES_CLIENT_IP_CALLABLE = "core.net.axes_client_ip"
+
+# Two-factor sign-in: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "TXNG Cert"
 
 # --- Languages and time ----------------------------------------
 LANGUAGE_CODE = "vi"

@@ -308,6 +308,13 @@ def with_transitions(viewset: type) -> type:
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The authenticator app's code, for users with two-factor sign-in.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -338,6 +345,12 @@ class TokenView(APIView):
         if user is None:
             raise exceptions.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to sign in with these details.")]}
+            )
+        from core.two_factor import has_two_factor, verify_code
+
+        if has_two_factor(user) and verify_code(user, given.validated_data.get("otp", "")) is None:
+            raise exceptions.ValidationError(
+                {"otp": [_("Give the code of your authenticator app (two-factor sign-in).")]}
             )
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         return Response({"token": token_for(user).key})

@@ -16,6 +16,9 @@ INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/txng_cert
 INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/14
 INTEGRATION_RESULT_BACKEND ?= redis://127.0.0.1:6379/15
 
+# The development mode (production is the default without DEBUG=1).
+DEV_ENV := DEBUG=1
+
 # Parallel test processes for `make test` (pytest-xdist); 0 runs them in this process.
 TEST_WORKERS ?= 2
 
@@ -42,13 +45,13 @@ SERVE_ENV := SERVE_HOST=$(HOST) SERVE_PORT=$(PORT)
 
 demo: install
 	@echo "Preparing the demo database (migrate, checklists, demo data)…"
-	@$(SERVE_ENV) $(PY) manage.py migrate --noinput -v 0
-	@$(SERVE_ENV) $(PY) manage.py import_checklists
-	@$(SERVE_ENV) $(PY) manage.py seed_demo
-	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEV_ENV) $(SERVE_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(DEV_ENV) $(SERVE_ENV) $(PY) manage.py import_checklists
+	@$(DEV_ENV) $(SERVE_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
-	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) $(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-like, locally: collectstatic, migrate, then gunicorn (127.0.0.1:8000), a Celery
 # worker and celery beat with DEBUG=0; needs DATABASE_URL and CELERY_BROKER_URL. Ctrl-C stops all.
@@ -56,10 +59,10 @@ serve-prod: install
 	$(PY) deploy/serve_prod.py
 
 test: install
-	$(PY) -m pytest -m "not integration" -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(DEV_ENV) $(PY) -m pytest -m "not integration" -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-integration: install
-	DATABASE_URL=$${DATABASE_URL:-$(INTEGRATION_DATABASE_URL)} \
+	$(DEV_ENV) DATABASE_URL=$${DATABASE_URL:-$(INTEGRATION_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(INTEGRATION_BROKER_URL)} \
 	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-$(INTEGRATION_RESULT_BACKEND)} \
 	$(PY) -m pytest -m integration -q $(PYTEST_ARGS)
@@ -67,13 +70,13 @@ test-integration: install
 # Screenshots of the key pages for the README (Chromium at /usr/bin/chromium, demo data on an
 # in-memory SQLite database, tasks run eagerly).
 screenshots: install
-	env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND $(DEV_ENV) \
 	$(PY) -m pytest -m screenshots -q -p no:logging tests/browser/screenshots.py
 	@ls -1 docs/screenshots/*.png
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
@@ -81,7 +84,7 @@ bench: install
 
 # Developer helper: refresh the catalogues from the sources (needs gettext's xgettext).
 messages: install
-	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(DEV_ENV) $(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 
 # Backup and restore (core/backup.py): the database (pg_dump, or the SQLite file) and every
 # stored file (media folder or S3 bucket) in one archive under var/backups (BACKUP_DIR).

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, AuditTeamMember, Finding, TraceTest
 from certification.models import Membership, Organisation, Role
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -55,6 +56,7 @@ class DeclarationForm(forms.Form):
         label=capfirst(_("no family ties with its owners or managers")), required=False
     )
     statement = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("statement")), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
@@ -81,6 +83,7 @@ class TraceTestForm(forms.Form):
         min_value=0,
     )
     note = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("note")), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
@@ -88,9 +91,11 @@ class TraceTestForm(forms.Form):
 class FindingRaiseForm(forms.Form):
     severity = forms.ChoiceField(label=capfirst(_("severity")), choices=Finding.Severity.choices)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("description")), widget=forms.Textarea(attrs={"rows": 3})
     )
     evidence = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("objective evidence")),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -103,12 +108,15 @@ class FindingRaiseForm(forms.Form):
 
 class FindingResponseForm(forms.Form):
     root_cause = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("root cause")), widget=forms.Textarea(attrs={"rows": 3})
     )
     correction = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("correction")), widget=forms.Textarea(attrs={"rows": 2})
     )
     corrective_action = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("corrective action")), widget=forms.Textarea(attrs={"rows": 3})
     )
     planned_completion = forms.DateField(label=capfirst(_("planned completion")), widget=_DATE)

@@ -182,7 +182,7 @@ def audited_enterprise_ids(user) -> set[int]:
 def audits_visible_to(user: User) -> QuerySet[Audit]:
     """Audits `user` may see: their teams' (object permission granted on assignment), all of
     a body where they are an officer or a decision maker, their enterprise's, and — for a
-    regulator — those of bodies or clients in their province."""
+    regulator — those of enterprises in their province."""
     if not user.is_authenticated or not user.is_active:
         return Audit.objects.none()
     on_team = get_objects_for_user(
@@ -209,11 +209,10 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
             certificate__enterprise_id__in=enterprise_ids
         )
     if province_ids:
-        visible |= (
-            Q(application__body__province_id__in=province_ids)
-            | Q(certificate__body__province_id__in=province_ids)
-            | Q(application__enterprise__province_id__in=province_ids)
-            | Q(certificate__enterprise__province_id__in=province_ids)
+        # A regulator oversees the enterprises of their province (like every other selector),
+        # not whatever a body located there audits elsewhere.
+        visible |= Q(application__enterprise__province_id__in=province_ids) | Q(
+            certificate__enterprise__province_id__in=province_ids
         )
     return Audit.objects.filter(visible)
 

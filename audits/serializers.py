@@ -13,6 +13,7 @@ from audits.models import (
 )
 from certification.models import Application, Certificate, Scheme
 from core.api.views import CommentSerializer
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 
 
@@ -89,8 +90,12 @@ class AuditPlanSerializer(serializers.Serializer):
 
 
 class ReportSerializer(CommentSerializer):
-    report_summary = serializers.CharField(required=False, allow_blank=True, default="")
-    conclusion = serializers.CharField(required=False, allow_blank=True, default="")
+    report_summary = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    conclusion = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -132,7 +137,9 @@ class DeclarationSignSerializer(serializers.Serializer):
     no_employment = serializers.BooleanField()
     no_financial_interest = serializers.BooleanField()
     no_family_ties = serializers.BooleanField()
-    statement = serializers.CharField(required=False, allow_blank=True, default="")
+    statement = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TraceTestDirectionSerializer(serializers.ModelSerializer):
@@ -169,13 +176,17 @@ class TraceDirectionRecordSerializer(serializers.Serializer):
     answered_at = serializers.DateTimeField()
     inputs = TraceLineSerializer(many=True, required=False, default=list)
     outputs = TraceLineSerializer(many=True, required=False, default=list)
-    documents_shown = serializers.CharField(required=False, allow_blank=True, default="")
+    documents_shown = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TraceConcludeSerializer(serializers.Serializer):
     gtin = serializers.CharField(max_length=14)
     lot = serializers.CharField(max_length=20)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TraceTestSerializer(serializers.ModelSerializer):
@@ -217,7 +228,9 @@ class TraceTestRecordSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField()
     quantity_in = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
     quantity_out = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -255,8 +268,10 @@ class FindingSerializer(serializers.ModelSerializer):
 class FindingRaiseSerializer(serializers.Serializer):
     audit = serializers.PrimaryKeyRelatedField(queryset=Audit.objects.none())
     severity = serializers.ChoiceField(choices=Finding.Severity.choices)
-    description = serializers.CharField()
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    evidence = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     clause_reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
@@ -271,9 +286,15 @@ class FindingRaiseSerializer(serializers.Serializer):
 
 
 class RespondSerializer(CommentSerializer):
-    root_cause = serializers.CharField(required=False, allow_blank=True, default="")
-    correction = serializers.CharField(required=False, allow_blank=True, default="")
-    corrective_action = serializers.CharField(required=False, allow_blank=True, default="")
+    root_cause = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    correction = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    corrective_action = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     planned_completion = serializers.DateField(required=False, allow_null=True, default=None)
 
 

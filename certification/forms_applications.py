@@ -16,6 +16,7 @@ from certification.models import (
     Scheme,
     SupplyChainStage,
 )
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 
 # Repeated rows of the scope: products (name, GTIN) and sites (name, address). Inputs are named
@@ -72,6 +73,7 @@ class ApplicationForm(forms.Form):
         help_text=_("E.g. TCVN 12827:2023."),
     )
     scope_note = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("scope description")),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,

@@ -13,6 +13,7 @@ from checklists.models import ChecklistAnswer, ChecklistItem, ChecklistSection, 
 from checklists.selectors import checklist_of, pinned_template
 from checklists.services import checklist_save_answers
 from core.api.views import Filter, ReadOnlyApiViewSet
+from core.limits import TEXT_MAX_LENGTH
 
 # --- Templates ------------------------------------------------------------------------------
 
@@ -149,9 +150,12 @@ class ChecklistSerializer(serializers.Serializer):
 class AnswerInputSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1)
     result = serializers.ChoiceField(choices=ChecklistAnswer.Result.choices)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
     evidence = serializers.CharField(
-        required=False, allow_blank=True, help_text="Evidence for a finding raised by the answer."
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Evidence for a finding raised by the answer."
     )
 
 

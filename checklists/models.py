@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 
 # Audit kinds an item may name in `applies_to`. A special audit uses every item of its template.
@@ -39,8 +40,12 @@ class ChecklistTemplate(TimeStampedModel):
     standard = models.CharField(_("standard"), max_length=100)
     title_vi = models.CharField(_("title (Vietnamese)"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=300)
-    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    description_vi = models.TextField(
+        _("description (Vietnamese)"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    description_en = models.TextField(
+        _("description (English)"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     content_hash = models.CharField(
         _("content hash"),
         max_length=64,
@@ -142,12 +147,18 @@ class ChecklistItem(models.Model):
         choices=[("verified", _("Verified")), ("inferred", _("Inferred"))],
         default="inferred",
     )
-    requirement_vi = models.TextField(_("requirement (Vietnamese)"))
-    requirement_en = models.TextField(_("requirement (English)"))
-    guidance_vi = models.TextField(_("guidance (Vietnamese)"), blank=True)
-    guidance_en = models.TextField(_("guidance (English)"), blank=True)
-    evidence_vi = models.TextField(_("evidence to look for (Vietnamese)"), blank=True)
-    evidence_en = models.TextField(_("evidence to look for (English)"), blank=True)
+    requirement_vi = models.TextField(_("requirement (Vietnamese)"), max_length=TEXT_MAX_LENGTH)
+    requirement_en = models.TextField(_("requirement (English)"), max_length=TEXT_MAX_LENGTH)
+    guidance_vi = models.TextField(
+        _("guidance (Vietnamese)"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    guidance_en = models.TextField(_("guidance (English)"), blank=True, max_length=TEXT_MAX_LENGTH)
+    evidence_vi = models.TextField(
+        _("evidence to look for (Vietnamese)"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    evidence_en = models.TextField(
+        _("evidence to look for (English)"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     severity = models.CharField(_("default severity"), max_length=5, choices=Severity.choices)
     applies_to = models.JSONField(
         _("applies to"),
@@ -258,7 +269,7 @@ class ChecklistAnswer(models.Model):
         verbose_name=_("item"),
     )
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=TEXT_MAX_LENGTH)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

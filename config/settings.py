@@ -56,13 +56,14 @@ def env_required(name: str) -> str:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+# Production is the default: the embedded/development mode needs an explicit DEBUG=1 (`make demo`,
+# `make serve`, the test settings do so).
+DEBUG = env_bool("DEBUG", False)
 
 # --- Security ----------------------------------------
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-not-for-production-use-0123456789"
 if DEBUG:
-    SECRET_KEY = env.str(
-        "SECRET_KEY", default="dev-only-insecure-key-not-for-production-use-0123456789"
-    )
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     # Where `make demo` / `make serve` serve (HOST= and PORT= on the make command line): unless
     # SITE_URL is set, QR codes, e-mail links and reset links point at that running server.
     _serve_host = env.str("SERVE_HOST", default="127.0.0.1").strip() or "127.0.0.1"
@@ -75,6 +76,11 @@ if DEBUG:
     SITE_URL = env.str("SITE_URL", default=f"http://{_public_host}:{_serve_port}")
 else:
     SECRET_KEY = env_required("SECRET_KEY")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("dev-only-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the public development key: set a random value of at least 50 "
+            "characters (or DEBUG=1 for the development mode)."
+        )
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured(
             "SECRET_KEY must be a random value of at least 50 characters when DEBUG is off."
@@ -102,9 +108,40 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Reverse proxies in front of the application: empty/0 (nobody, the default), a number of
+# proxies, or their addresses/networks. X-Forwarded-For is honoured only from them; the
+# throttles, the sign-in lockout and the complaint limit all count per `core.net.client_ip`.
+TRUSTED_PROXIES = env.str("TRUSTED_PROXIES", default="").strip()
+try:
+    from core.net import parse_trusted_proxies
+
+    parse_trusted_proxies(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy: scripts only from this site's static files — no inline script, no
+# eval, no nonce (so cached public pages stay cacheable). Inline `style` attributes remain
+# allowed (progress bars); images may be data: URIs (Bootstrap's form icons, QR codes).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Applications ----------------------------------------
 INSTALLED_APPS = [
@@ -124,6 +161,11 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    "csp",
+    # Two-factor sign-in (TOTP) with recovery codes: core.two_factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "certification",
     "audits",
@@ -135,10 +177,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A signed-in user with two-factor sign-in gives their code before any page.
+    "core.middleware_two_factor.TwoFactorMiddleware",
     # After authentication: a signed-in user's saved language applies on every device.
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -229,6 +276,11 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The page for a locked sign-in form, JSON with `detail` for the API's token endpoint.
 AXES_LOCKOUT_CALLABLE = "core.api.lockout_response"
+# The client's address as TRUSTED_PROXIES defines it (never a forged X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "core.net.axes_client_ip"
+
+# Two-factor sign-in: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "TXNG Cert"
 
 # --- Languages and time ----------------------------------------
 LANGUAGE_CODE = "vi"
@@ -336,14 +388,14 @@ OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30, minimum=1)
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.Schema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Scoped throttles (per client address for anonymous callers, per user otherwise):
     # the token endpoint, the anonymous public verification, and complaints lodged
@@ -354,7 +406,13 @@ REST_FRAMEWORK = {
         "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Throttles identify clients through core.net.client_ip (TRUSTED_PROXIES); a throttle that
+    # does not still never reads X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
+# API tokens expire this many hours after they were issued (and are revoked on a password
+# change or reset and when a membership ends).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "TXNG Cert API",
     "DESCRIPTION": "Certification of traceability systems (TCVN 12850:2019).",

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from certification.views import home
+from core import views_two_factor
 from core.health import healthz, readyz
 from core.views import switch_language
 
@@ -56,6 +57,15 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/two-factor/", views_two_factor.status, name="two_factor"),
+    path("accounts/two-factor/setup/", views_two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", views_two_factor.verify, name="two_factor_verify"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views_two_factor.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("accounts/two-factor/disable/", views_two_factor.disable, name="two_factor_disable"),
     path("", include("documents.urls")),
     path("oversight/", include("oversight.urls")),
     path("", include("certification.urls")),
@@ -64,3 +74,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
+
+# JSON for every error under /api/ (5xx included), Django's pages elsewhere.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

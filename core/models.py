@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import TEXT_MAX_LENGTH
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -36,6 +38,16 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.full_name.strip() or super().get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # `set_password` keeps the new raw password in `_password` until the save: a password
+        # change, a reset or an administrator's new password revokes every API token.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from core.api.auth import tokens_revoke
+
+            tokens_revoke(user=self)
 
     def __str__(self) -> str:
         return self.get_full_name()
@@ -88,7 +100,7 @@ class LogEntry(models.Model):
         help_text=_("Empty for actions of the system (scheduled jobs)."),
     )
     actor_name = models.CharField(_("by (name at the time)"), max_length=200)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=TEXT_MAX_LENGTH)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

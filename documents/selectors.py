@@ -1,11 +1,10 @@
 """Reads about documents, authorised where they fetch.
 
-A user may see a document when they may see its owner:
-- enterprise users: owners of their enterprise (applications, certificates, and the audits and
-  findings of those);
-- cb_staff, assessors and decision makers: owners of their body (and its registrations);
-- regulators: owners whose body is in their province (and registrations they decide).
-An audit or finding gets its enterprise and body from the audit's application or certificate.
+A user may see a document exactly when they may see its owner, as the owner's own selector
+says (applications_visible_to, certificates_visible_to, registrations_visible_to,
+audits_visible_to, findings_visible_to): one rule for the pages, the API and the downloads.
+So an assessor reads the reports of the audits they are on, not every audit of their body, and
+a regulator's scope follows the enterprise's province like every other selector.
 """
 
 from django.apps import apps
@@ -14,8 +13,6 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from certification.models import Role
-from certification.selectors import jurisdictions_of, organisations_for_role
 from core.models import User
 from documents.models import OWNER_MODELS, Document, owner_reference
 
@@ -37,53 +34,47 @@ def owner_type_of(owner: models.Model) -> str | None:
     return next((code for code, model in OWNER_MODELS.items() if model == label), None)
 
 
-def _scopes(user: User) -> tuple[list[int], list[int], list[int]]:
-    """(enterprise ids, body ids, province ids) where `user` holds a role: a few small queries,
-    independent of the number of documents."""
-    enterprises = list(organisations_for_role(user, Role.ENTERPRISE).values_list("pk", flat=True))
-    bodies: set[int] = set()
-    for role in (Role.CB_STAFF, Role.ASSESSOR, Role.DECISION_MAKER):
-        bodies.update(organisations_for_role(user, role).values_list("pk", flat=True))
-    provinces = list(jurisdictions_of(user).values_list("pk", flat=True))
-    return enterprises, sorted(bodies), provinces
-
-
-def _party_filter(prefix: str, enterprises, bodies, provinces) -> Q:
-    """Rows whose enterprise/body (reached through `prefix`) the user may see."""
-    return (
-        Q(**{f"{prefix}enterprise_id__in": enterprises})
-        | Q(**{f"{prefix}body_id__in": bodies})
-        | Q(**{f"{prefix}body__province_id__in": provinces})
-    )
-
-
-def _audit_filter(prefix: str, enterprises, bodies, provinces) -> Q:
-    return _party_filter(f"{prefix}application__", enterprises, bodies, provinces) | _party_filter(
-        f"{prefix}certificate__", enterprises, bodies, provinces
-    )
-
-
-def visible_owners(user: User, model: type[models.Model], scopes=None) -> QuerySet:
-    """Rows of `model` (an owner kind) that `user` may see."""
+def visible_owners(user: User, model: type[models.Model]) -> QuerySet:
+    """Rows of `model` (an owner kind) that `user` may see: exactly what the owner's own
+    selector shows them, so a document is never more visible than what it belongs to."""
     if not user.is_authenticated or not user.is_active:
         return model._default_manager.none()
-    enterprises, bodies, provinces = scopes or _scopes(user)
-    label = model._meta.label
-    if label in ("certification.Application", "certification.Certificate"):
-        condition = _party_filter("", enterprises, bodies, provinces)
-    elif label == "certification.BodyRegistration":
-        condition = (
-            Q(body_id__in=bodies)
-            | Q(jurisdiction_id__in=provinces)
-            | Q(body__province_id__in=provinces)
-        )
-    elif label == "audits.Audit":
-        condition = _audit_filter("", enterprises, bodies, provinces)
-    elif label in ("audits.Finding", "audits.TraceTest"):
-        condition = _audit_filter("audit__", enterprises, bodies, provinces)
-    else:
+    selector = _owner_selectors().get(model._meta.label)
+    if selector is None:
         return model._default_manager.none()
-    return model._default_manager.filter(condition)
+    return selector(user)
+
+
+def _owner_selectors() -> dict:
+    """Owner model label → the selector of the rows a user may see (imported lazily: the
+    audits app may not define its models yet)."""
+    from certification.selectors import (
+        applications_visible_to,
+        certificates_visible_to,
+        registrations_visible_to,
+    )
+
+    selectors = {
+        "certification.Application": applications_visible_to,
+        "certification.Certificate": certificates_visible_to,
+        "certification.BodyRegistration": registrations_visible_to,
+    }
+    try:
+        from audits.selectors import audits_visible_to, findings_visible_to
+    except ImportError:
+        return selectors
+    selectors["audits.Audit"] = audits_visible_to
+    selectors["audits.Finding"] = findings_visible_to
+    selectors["audits.TraceTest"] = _trace_tests_visible_to
+    return selectors
+
+
+def _trace_tests_visible_to(user: User):
+    """A trace test (and its evidence) is exactly as visible as its audit."""
+    from audits.models import TraceTest
+    from audits.selectors import audits_visible_to
+
+    return TraceTest.objects.filter(audit__in=audits_visible_to(user))
 
 
 def owner_visible_to(user: User, owner: models.Model) -> bool:
@@ -94,7 +85,6 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     """Every document version `user` may see and download (one query when evaluated)."""
     if not user.is_authenticated or not user.is_active:
         return Document.objects.none()
-    scopes = _scopes(user)
     condition = Q(pk__in=[])
     for code in OWNER_MODELS:
         model = owner_model(code)
@@ -102,7 +92,7 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
             continue
         condition |= Q(
             content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
-            object_id__in=visible_owners(user, model, scopes).values("pk"),
+            object_id__in=visible_owners(user, model).values("pk"),
         )
     return Document.objects.filter(condition)
 

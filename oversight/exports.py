@@ -25,6 +25,19 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+# A cell beginning with one of these is read as a formula (or the start of one) by spreadsheet
+# programs; text typed by an enterprise must never run as one.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """`value` safe for a spreadsheet cell: text starting with a formula prefix gets a leading
+    apostrophe (shown as text, never evaluated); other values are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _d(day: datetime.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
@@ -130,12 +143,12 @@ def register_csv_lines(certificates: QuerySet[Certificate]) -> Iterator[str]:
         buffer.truncate(0)
         return text
 
-    writer.writerow(register_headers())
+    writer.writerow([neutralise(header) for header in register_headers()])
     yield "\ufeff" + flush()
     for row in register_rows(certificates):
         for i in REGISTER_DATE_COLUMNS:
             row[i] = _d(row[i])
-        writer.writerow(row)
+        writer.writerow([neutralise(value) for value in row])
         yield flush()
 
 
@@ -154,7 +167,7 @@ def _sheet(workbook: Workbook, title: str, headers: list[str]):
     bold = Font(bold=True)
     cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = WriteOnlyCell(sheet, value=neutralise(header))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
@@ -163,12 +176,17 @@ def _sheet(workbook: Workbook, title: str, headers: list[str]):
 
 
 def _append(sheet, values: list) -> None:
-    """Append a row; dates become date cells shown d/m/Y."""
+    """Append a row; dates become date cells shown d/m/Y; text never becomes a formula."""
     cells = []
     for value in values:
         if isinstance(value, datetime.date):
             cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = XLSX_DATE
+            cells.append(cell)
+        elif isinstance(value, str):
+            # Explicitly a string cell: openpyxl would store "=…" as a formula.
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            cell.data_type = "s"
             cells.append(cell)
         else:
             cells.append(value)

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, Organisation, Province, Sector
+from core.limits import TEXT_MAX_LENGTH
 from oversight.models import PlanTarget
 
 DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -19,6 +20,7 @@ class ActivityForm(forms.Form):
     target = forms.ChoiceField(label=_("Indicator"))
     date = forms.DateField(label=_("Date"), widget=DateInput(), input_formats=DATE_INPUTS)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What was done, where, for whom."),
@@ -55,6 +57,7 @@ class TargetForm(forms.Form):
 class HighRiskGroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     certificates = forms.ModelMultipleChoiceField(

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, Organisation, Province
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 
 PLAN_YEAR_FROM = 2026
@@ -91,7 +92,7 @@ class HighRiskProductGroup(TimeStampedModel):
         verbose_name=_("jurisdiction"),
     )
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
     certificates = models.ManyToManyField(
         Certificate,
         blank=True,
@@ -137,7 +138,7 @@ class PlanActivity(TimeStampedModel):
         verbose_name=_("indicator"),
     )
     date = models.DateField(_("date"))
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=TEXT_MAX_LENGTH)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     # Stored like documents' files (validated bytes, a key nobody can guess); downloaded only
     # through the permission-checked view.

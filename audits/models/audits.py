@@ -16,6 +16,7 @@ from certification import rules as certification_rules
 from certification.models import Application, Certificate, Organisation, Scheme
 from core.clock import today
 from core.exceptions import DomainError
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 from core.workflow import guard
 
@@ -196,8 +197,12 @@ class Audit(FSMModelMixin, TimeStampedModel):
     planned_end = models.DateField(gettext_lazy("planned end"))
     actual_start = models.DateField(gettext_lazy("started on"), null=True, blank=True)
     actual_end = models.DateField(gettext_lazy("ended on"), null=True, blank=True)
-    report_summary = models.TextField(gettext_lazy("report summary"), blank=True)
-    conclusion = models.TextField(gettext_lazy("conclusion and recommendation"), blank=True)
+    report_summary = models.TextField(
+        gettext_lazy("report summary"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    conclusion = models.TextField(
+        gettext_lazy("conclusion and recommendation"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -418,7 +423,7 @@ class ImpartialityDeclaration(TimeStampedModel):
     no_family_ties = models.BooleanField(
         gettext_lazy("no family ties with its owners or managers"), default=False
     )
-    statement = models.TextField(gettext_lazy("statement"), blank=True)
+    statement = models.TextField(gettext_lazy("statement"), blank=True, max_length=TEXT_MAX_LENGTH)
     signed_at = models.DateTimeField(gettext_lazy("signed at"))
 
     class Meta:

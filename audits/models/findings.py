@@ -11,6 +11,7 @@ from audits import rules
 from audits.models.audits import Audit
 from certification.models import Scheme
 from core.clock import today
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 from core.workflow import SYSTEM, guard
 
@@ -62,8 +63,8 @@ class Finding(FSMModelMixin, TimeStampedModel):
     state = FSMField(
         _("state"), max_length=16, choices=State.choices, default=State.OPEN, protected=True
     )
-    description = models.TextField(_("description"))
-    evidence = models.TextField(_("objective evidence"), blank=True)
+    description = models.TextField(_("description"), max_length=TEXT_MAX_LENGTH)
+    evidence = models.TextField(_("objective evidence"), blank=True, max_length=TEXT_MAX_LENGTH)
     clause_reference = models.CharField(_("clause"), max_length=100, blank=True)
     # verified | inferred (checklists.clauses): from the checklist item, else from the text.
     clause_status = models.CharField(_("clause status"), max_length=8, blank=True)
@@ -75,9 +76,11 @@ class Finding(FSMModelMixin, TimeStampedModel):
         verbose_name=_("raised by"),
     )
     # The enterprise's response.
-    root_cause = models.TextField(_("root cause"), blank=True)
-    correction = models.TextField(_("correction"), blank=True)
-    corrective_action = models.TextField(_("corrective action"), blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True, max_length=TEXT_MAX_LENGTH)
+    correction = models.TextField(_("correction"), blank=True, max_length=TEXT_MAX_LENGTH)
+    corrective_action = models.TextField(
+        _("corrective action"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     planned_completion = models.DateField(_("planned completion"), null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

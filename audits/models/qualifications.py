@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Scheme
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 
 
@@ -39,7 +40,7 @@ class AssessorQualification(TimeStampedModel):
         _("valid until"), null=True, blank=True, help_text=_("Empty: until withdrawn.")
     )
     is_lead_qualified = models.BooleanField(_("qualified to lead audits"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     objects = AssessorQualificationQuerySet.as_manager()
 

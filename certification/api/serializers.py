@@ -17,6 +17,7 @@ from certification.models import (
     SupplyChainStage,
 )
 from core.api.views import CommentSerializer
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 
 
@@ -102,7 +103,7 @@ class ScopeSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=SupplyChainStage.choices), required=False
     )
     sector_standard = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    scope_note = serializers.CharField(required=False, allow_blank=True)
+    scope_note = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -189,7 +190,9 @@ class AcceptSerializer(CommentSerializer):
 
 
 class TechnicalReviewSerializer(CommentSerializer):
-    technical_review_note = serializers.CharField(required=False, allow_blank=True, default="")
+    technical_review_note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -342,7 +345,9 @@ class RegistrationCreateSerializer(serializers.Serializer):
         slug_field="code", queryset=Province.objects.all(), help_text="Province code."
     )
     assessor_count = serializers.IntegerField(min_value=0, max_value=32767, default=0)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class RegisterSerializer(CommentSerializer):
@@ -373,7 +378,7 @@ class AppealSerializer(StateLabelMixin, serializers.ModelSerializer):
 
 class AppealCreateSerializer(serializers.Serializer):
     subject = serializers.ChoiceField(choices=Appeal.Subject.choices)
-    grounds = serializers.CharField()
+    grounds = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     application = serializers.PrimaryKeyRelatedField(
         queryset=Application.objects.none(), required=False, allow_null=True
     )
@@ -430,7 +435,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         max_length=200, required=False, allow_blank=True, default=""
     )
     subject = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     enterprise = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE),
         required=False,

@@ -12,6 +12,7 @@ from certification.models.applications import Application
 from certification.models.certificates import Certificate
 from certification.models.organisations import Organisation, Role
 from certification.selectors import has_role
+from core.limits import TEXT_MAX_LENGTH
 from core.models import LogEntry, TimeStampedModel
 from core.workflow import rule
 
@@ -104,7 +105,7 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         related_name="appeals",
         verbose_name=gettext_lazy("certificate"),
     )
-    grounds = models.TextField(gettext_lazy("grounds"))
+    grounds = models.TextField(gettext_lazy("grounds"), max_length=TEXT_MAX_LENGTH)
     lodged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -119,7 +120,9 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         related_name="+",
         verbose_name=gettext_lazy("decided by"),
     )
-    outcome_reasons = models.TextField(gettext_lazy("reasons of the outcome"), blank=True)
+    outcome_reasons = models.TextField(
+        gettext_lazy("reasons of the outcome"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
 
     class Meta:
         verbose_name = gettext_lazy("appeal")
@@ -227,8 +230,10 @@ class Complaint(FSMModelMixin, TimeStampedModel):
         verbose_name=gettext_lazy("account"),
     )
     subject = models.CharField(gettext_lazy("subject"), max_length=200)
-    description = models.TextField(gettext_lazy("description"))
-    resolution = models.TextField(gettext_lazy("resolution"), blank=True)
+    description = models.TextField(gettext_lazy("description"), max_length=TEXT_MAX_LENGTH)
+    resolution = models.TextField(
+        gettext_lazy("resolution"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
 
     class Meta:
         verbose_name = gettext_lazy("complaint")

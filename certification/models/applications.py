@@ -15,6 +15,7 @@ from certification.models.organisations import Organisation
 from certification.models.schemes import Scheme
 from core.clock import today
 from core.exceptions import DomainError
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 from core.workflow import guard
 
@@ -204,7 +205,9 @@ class Application(FSMModelMixin, TimeStampedModel):
         blank=True,
         help_text=gettext_lazy("E.g. TCVN 12827:2023."),
     )
-    scope_note = models.TextField(gettext_lazy("scope description"), blank=True)
+    scope_note = models.TextField(
+        gettext_lazy("scope description"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     employees_in_scope = models.PositiveIntegerField(
         gettext_lazy("employees in scope"),
         null=True,
@@ -241,7 +244,9 @@ class Application(FSMModelMixin, TimeStampedModel):
         related_name="+",
         verbose_name=gettext_lazy("technical reviewer"),
     )
-    technical_review_note = models.TextField(gettext_lazy("technical review note"), blank=True)
+    technical_review_note = models.TextField(
+        gettext_lazy("technical review note"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     decision_maker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -437,8 +442,10 @@ class Decision(TimeStampedModel):
         verbose_name=gettext_lazy("decision maker"),
     )
     outcome = models.CharField(gettext_lazy("outcome"), max_length=10, choices=Outcome.choices)
-    reasons = models.TextField(gettext_lazy("reasons"), blank=True)
-    technical_review_note = models.TextField(gettext_lazy("technical review note"), blank=True)
+    reasons = models.TextField(gettext_lazy("reasons"), blank=True, max_length=TEXT_MAX_LENGTH)
+    technical_review_note = models.TextField(
+        gettext_lazy("technical review note"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     decided_on = models.DateField(gettext_lazy("decided on"))
     # `<n>/<YYYY>/QĐ-<body code>`: gap-free per body and year, assigned when the decision is made
     # (certification.services.decisions.decision_number).
@@ -488,7 +495,9 @@ class ConflictDeclaration(TimeStampedModel):
         related_name="conflicts",
         verbose_name=gettext_lazy("client"),
     )
-    description = models.TextField(gettext_lazy("nature of the conflict"))
+    description = models.TextField(
+        gettext_lazy("nature of the conflict"), max_length=TEXT_MAX_LENGTH
+    )
     ended_on = models.DateField(gettext_lazy("no longer relevant from"), null=True, blank=True)
 
     objects = ConflictDeclarationQuerySet.as_manager()

@@ -46,6 +46,11 @@ class Province(models.Model):
         blank=True,
         help_text=_("E.g. Sở Khoa học và Công nghệ tỉnh Gia Lai."),
     )
+    require_two_factor = models.BooleanField(
+        _("two-factor sign-in required"),
+        default=False,
+        help_text=_("The province's regulators must sign in with a one-time code."),
+    )
 
     class Meta:
         verbose_name = _("province")
@@ -122,6 +127,14 @@ class Organisation(TimeStampedModel):
         help_text=_("E.g. VICAS 123-PRO."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    require_two_factor = models.BooleanField(
+        _("two-factor sign-in required"),
+        default=False,
+        help_text=_(
+            "For a certification body: its officers, assessors and decision makers must sign "
+            "in with a one-time code."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -9,6 +9,7 @@ from certification.models.organisations import Organisation, Province, Role
 from certification.models.schemes import Scheme
 from certification.selectors import has_role
 from core.clock import today
+from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
 from core.workflow import SYSTEM, guard, rule
 
@@ -93,7 +94,7 @@ class BodyRegistration(FSMModelMixin, TimeStampedModel):
     registered_on = models.DateField(gettext_lazy("registered on"), null=True, blank=True)
     valid_until = models.DateField(gettext_lazy("valid until"), null=True, blank=True)
     assessor_count = models.PositiveSmallIntegerField(gettext_lazy("official assessors"), default=0)
-    note = models.TextField(gettext_lazy("note"), blank=True)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     objects = BodyRegistrationQuerySet.as_manager()
 

@@ -39,9 +39,43 @@ SCOPE_FIELDS = (
 )
 
 
+# Limits of the scope's free text (names and addresses) and of its lists.
+SCOPE_NAME_MAX_LENGTH = 300
+SCOPE_ADDRESS_MAX_LENGTH = 500
+SCOPE_MAX_ENTRIES = 200
+
+
+def _check_scope_lengths(fields: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    for key, label in (("products", _("Product")), ("sites", _("Site"))):
+        entries = fields.get(key) or []
+        if key not in fields:
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            errors.setdefault(key, []).append(_("Give a list of entries."))
+            continue
+        if len(entries) > SCOPE_MAX_ENTRIES:
+            errors.setdefault(key, []).append(
+                _("At most %(n)d entries.") % {"n": SCOPE_MAX_ENTRIES}
+            )
+        for n, entry in enumerate(entries, start=1):
+            for part, limit in (
+                ("name", SCOPE_NAME_MAX_LENGTH),
+                ("address", SCOPE_ADDRESS_MAX_LENGTH),
+                ("gtin", 14),
+            ):
+                if len(str(entry.get(part, "") or "")) > limit:
+                    errors.setdefault(key, []).append(
+                        _("%(label)s %(n)d: %(part)s is longer than %(limit)d characters.")
+                        % {"label": label, "n": n, "part": part, "limit": limit}
+                    )
+
+
 def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
     """Normalise and validate scope fields; ValidationError names the field and entry."""
     errors: dict[str, list[str]] = {}
+    _check_scope_lengths(fields, errors)
+    if errors:
+        raise ValidationError(errors)
     cleaned = dict(fields)
     if "products" in fields:
         products = []

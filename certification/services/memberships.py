@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from certification.models import ROLE_PERMISSIONS, Membership, Organisation, Province, Role
+from core.api.auth import tokens_revoke
 from core.exceptions import DomainError
 from core.models import User
 from core.services import log_transition
@@ -131,4 +132,6 @@ def membership_end(*, membership: Membership, by: User, comment: str = "") -> Me
     if not others.exists():
         remove_perm(_view_perm(scope), membership.user, scope)
     log_transition(membership, "end", by=by, previous="active", target="ended", comment=comment)
+    # A token issued while the role was held must not outlive it.
+    tokens_revoke(user=membership.user)
     return membership

@@ -31,6 +31,7 @@ from certification.services import (
     complaint_resolve,
 )
 from certification.views.public import add_service_errors
+from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 from core.services import history_of
 from core.ui import Actions, paginate, run_transition
@@ -79,6 +80,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 class AppealForm(forms.Form):
     grounds = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=gettext_lazy("Grounds of the appeal"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=gettext_lazy("Why the decision should be reconsidered, with the facts."),

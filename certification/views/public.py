@@ -23,6 +23,8 @@ from certification.selectors import (
 )
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
+from core.limits import TEXT_MAX_LENGTH
+from core.net import client_ip
 from core.ui import paginate
 
 PER_PAGE = 20
@@ -140,6 +142,7 @@ class ComplaintForm(forms.Form):
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 6})
     )
 
@@ -161,13 +164,9 @@ class ComplaintForm(forms.Form):
         return data
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the sender's address; True past the hourly allowance."""
-    key = f"complaint-lodge:{_client_address(request)}"
+    key = f"complaint-lodge:{client_ip(request)}"
     cache.add(key, 0, timeout=_RATE_WINDOW_SECONDS)
     try:
         count = cache.incr(key)

@@ -31,6 +31,7 @@ from certification.services import (
     registration_suspend,
 )
 from certification.views.public import add_service_errors
+from core.limits import TEXT_MAX_LENGTH
 from core.services import history_of
 from core.ui import Actions, paginate, run_transition
 from core.workflow import transitions_for
@@ -111,6 +112,7 @@ class RegistrationForm(forms.Form):
         label=gettext_lazy("Number of official assessors"), min_value=0, max_value=1000
     )
     note = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import render
@@ -62,6 +63,22 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DocumentRejected):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": _("The request is too large."), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        # Too many files or fields in one request, a malformed multipart body, …
+        message = str(exc) or _("The request could not be read.")
+        return Response(
+            {
+                "detail": message,
+                "code": "bad_request",
+                "errors": {api_settings.NON_FIELD_ERRORS_KEY: [message]},
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     elif isinstance(exc, DjangoPermissionDenied):
@@ -87,6 +104,9 @@ def exception_handler(exc, context):
             "detail": str(response.data.get("detail", "")),
             "code": codes if isinstance(codes, str) else "error",
         }
+        if response.status_code == 400:
+            # Malformed JSON and other unreadable bodies: the same shape as field errors.
+            response.data["errors"] = {api_settings.NON_FIELD_ERRORS_KEY: [response.data["detail"]]}
     return response
 
 

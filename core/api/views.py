@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.permissions import AllowAny
@@ -29,7 +28,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from core.api.auth import token_for
+from core.limits import TEXT_MAX_LENGTH
 from core.models import LogEntry
+from core.net import client_ip
 from core.services import history_of
 from core.workflow import blocker, refusal, transitions_for
 
@@ -47,6 +49,10 @@ class ScopedThrottle(ScopedRateThrottle):
         if self.scope not in rates:
             raise exceptions.APIException(f"No throttle rate for scope {self.scope!r}.")
         return rates[self.scope]
+
+    def get_ident(self, request):
+        # The address TRUSTED_PROXIES vouches for, never a client-chosen X-Forwarded-For.
+        return client_ip(request)
 
 
 # --- Filters ------------------------------------------------------------------------------
@@ -196,7 +202,9 @@ class LogEntrySerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class TransitionsMixin:
@@ -249,7 +257,9 @@ class TransitionsMixin:
 def _transition_request(viewset: type) -> type[serializers.Serializer]:
     """For the schema: comment plus every field any of the viewset's transitions takes."""
     fields: dict[str, serializers.Field] = {
-        "comment": serializers.CharField(required=False, allow_blank=True)
+        "comment": serializers.CharField(
+            max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True
+        )
     }
     for step in viewset.steps.values():
         if step.fields is None:
@@ -298,6 +308,13 @@ def with_transitions(viewset: type) -> type:
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The authenticator app's code, for users with two-factor sign-in.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -329,9 +346,14 @@ class TokenView(APIView):
             raise exceptions.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to sign in with these details.")]}
             )
+        from core.two_factor import has_two_factor, verify_code
+
+        if has_two_factor(user) and verify_code(user, given.validated_data.get("otp", "")) is None:
+            raise exceptions.ValidationError(
+                {"otp": [_("Give the code of your authenticator app (two-factor sign-in).")]}
+            )
         user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_for(user).key})
 
 
 class NotFoundView(APIView):

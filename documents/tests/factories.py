@@ -140,8 +140,12 @@ def audit(*, application, created_by, team=(), kind="stage2", state="closed"):
         conclusion="Đề nghị cấp giấy chứng nhận sau khi khắc phục.",
         created_by=created_by,
     )
+    from guardian.shortcuts import assign_perm
+
     for user, role in team:
         AuditTeamMember.objects.create(audit=made, user=user, role=role)
+        # What audits.services.audit_team_add grants: the team sees its audit.
+        assign_perm("audits.view_audit", user, made)
     return made
 
 

@@ -8,6 +8,7 @@ from audits.models import (
     Finding,
     ImpartialityDeclaration,
     TraceTest,
+    TraceTestDirection,
 )
 from certification.admin import WorkflowAdmin
 
@@ -92,6 +93,14 @@ class TraceTestAdmin(ReadOnlyAdmin):
     list_filter = ("result", "direction")
     search_fields = ("gtin", "lot")
     list_select_related = ("audit__application", "audit__certificate")
+
+
+@admin.register(TraceTestDirection)
+class TraceTestDirectionAdmin(ReadOnlyAdmin):
+    list_display = ("audit", "gtin", "lot", "direction", "started_at", "answered_at", "trace_test")
+    list_filter = ("direction",)
+    search_fields = ("gtin", "lot")
+    list_select_related = ("audit__application", "audit__certificate", "trace_test")
 
 
 @admin.register(Finding)

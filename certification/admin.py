@@ -16,6 +16,7 @@ from certification.models import (
     Organisation,
     Province,
     Scheme,
+    StopUseNotice,
 )
 from certification.services import membership_end, membership_grant, membership_validate
 from core.exceptions import DomainError
@@ -201,3 +202,22 @@ class ConflictDeclarationAdmin(admin.ModelAdmin):
     list_display = ("user", "enterprise", "created_at", "ended_on")
     list_select_related = ("user", "enterprise")
     autocomplete_fields = ("user", "enterprise")
+
+
+@admin.register(StopUseNotice)
+class StopUseNoticeAdmin(admin.ModelAdmin):
+    """Notices recorded with suspensions and withdrawals: shown, never edited."""
+
+    list_display = ("certificate", "cause", "issued_on", "deadline", "issued_by")
+    list_filter = ("cause",)
+    search_fields = ("certificate__number",)
+    list_select_related = ("certificate", "issued_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

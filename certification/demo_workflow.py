@@ -21,6 +21,7 @@ from audits.services import (
 from certification.models import Application, BodyRegistration, Organisation, Province, Scheme
 from certification.services import (
     application_accept,
+    application_accept_mark_rules,
     application_create,
     application_grant,
     application_start_review,
@@ -49,6 +50,15 @@ SCHEME = {
         "traceability_procedure",
         "scope_statement",
     ],
+    "mark_use_rules": (
+        "1. Chỉ sử dụng giấy chứng nhận và dấu chứng nhận cho các sản phẩm, công đoạn và địa "
+        "điểm trong phạm vi chứng nhận, khi giấy chứng nhận còn hiệu lực.\n"
+        "2. Không sử dụng theo cách gây hiểu nhầm rằng sản phẩm được chứng nhận chất lượng: "
+        "chứng nhận áp dụng cho hệ thống truy xuất nguồn gốc.\n"
+        "3. Khi giấy chứng nhận bị đình chỉ hoặc thu hồi, ngừng sử dụng giấy chứng nhận, dấu "
+        "chứng nhận và mọi tham chiếu đến chúng trong thời hạn tổ chức chứng nhận thông báo.\n"
+        "4. Việc sử dụng được kiểm tra ở mỗi lần đánh giá giám sát."
+    ),
 }
 COFFEE = {
     "products": [
@@ -178,6 +188,7 @@ def _in_evaluation(enterprise, body, scheme, enterprise_user, staff, scope) -> A
         enterprise=enterprise, body=body, scheme=scheme, by=enterprise_user, **scope
     )
     _upload(application, scheme.required_document_types, enterprise_user)
+    application_accept_mark_rules(application=application, by=enterprise_user)
     application_submit(application=application, by=enterprise_user)
     application_start_review(application=application, by=staff)
     return application_accept(
@@ -294,6 +305,7 @@ def _on_paper(enterprise, body, scheme, staff, scope, **kwargs) -> Application:
         enterprise=enterprise, body=body, scheme=scheme, by=staff, **kwargs, **scope
     )
     _upload(application, scheme.required_document_types, staff)
+    application_accept_mark_rules(application=application, by=staff)
     application_submit(application=application, by=staff)
     application_start_review(application=application, by=staff)
     return application_accept(

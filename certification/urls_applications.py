@@ -23,6 +23,11 @@ urlpatterns: list = [
         name="application_transitions",
     ),
     path(
+        "applications/<int:pk>/mark-rules/",
+        views.application_accept_mark_rules_view,
+        name="application_accept_mark_rules",
+    ),
+    path(
         "applications/<int:pk>/decision-maker/",
         views.application_assign_decision_maker_view,
         name="application_assign_decision_maker",

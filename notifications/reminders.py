@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from audits.models import Finding
@@ -128,13 +128,25 @@ def remind_findings_due_soon(day: datetime.date) -> int:
     return _deliver("reminder.finding_due", Category.REMINDERS, items)
 
 
+def _overdue_audiences(finding: Finding) -> list[Audience]:
+    """The enterprise and the audit team; for an overdue major also the body's officers, who
+    must decide whether to suspend (17021-1 §9.6.5)."""
+    audiences = _finding_audiences(finding)
+    if finding.severity == Finding.Severity.MAJOR:
+        audit = finding.audit
+        parent = audit.application if audit.application_id else audit.certificate
+        audiences = audiences + body_staff(parent.body_id)
+    return audiences
+
+
 def remind_findings_overdue(day: datetime.date) -> int:
-    """Findings past their due date: the enterprise and the audit team, once a week."""
+    """Findings past their due date: the enterprise and the audit team, once a week; overdue
+    majors are escalated to the body's officers as well."""
     findings = _findings_with_a_running_deadline().filter(due_date__lt=day)
     items = [
         _Item(
             subject=f,
-            audiences=_finding_audiences(f),
+            audiences=_overdue_audiences(f),
             period=_week(day),
             render=lambda f=f: (
                 _("Overdue finding: %(object)s") % {"object": display(f)},
@@ -213,10 +225,13 @@ def remind_certificates_expiring(day: datetime.date) -> int:
 
 def remind_surveillance_due(day: datetime.date) -> int:
     """Surveillance audits due within 30 days: the body's officers, once per due date."""
+    # In the last year of the cycle a recertification is due, not a surveillance (the expiry
+    # reminders ask for it).
     certificates = Certificate.objects.filter(
         state__in=_CURRENT,
         next_surveillance_due__gte=day,
         next_surveillance_due__lte=day + datetime.timedelta(days=SURVEILLANCE_DUE_SOON_DAYS),
+        next_surveillance_due__lt=F("valid_until"),
     ).select_related("enterprise")
     items = [
         _Item(
@@ -242,9 +257,11 @@ def remind_surveillance_due(day: datetime.date) -> int:
 def remind_surveillance_overdue(day: datetime.date) -> int:
     """Surveillance audits past due: the body's officers and the province's regulators, once a
     week (overdue surveillance is a ground for suspension, decided by a person)."""
-    certificates = Certificate.objects.filter(
-        state__in=_CURRENT, next_surveillance_due__lt=day
-    ).select_related("enterprise")
+    certificates = (
+        Certificate.objects.filter(state__in=_CURRENT, next_surveillance_due__lt=day)
+        .filter(next_surveillance_due__lt=F("valid_until"))
+        .select_related("enterprise")
+    )
     items = [
         _Item(
             subject=c,

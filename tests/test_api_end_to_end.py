@@ -171,6 +171,7 @@ def test_a_new_application_goes_from_draft_to_certified_through_the_api_only(dem
             201,
         )
 
+    ok(enterprise.post(f"{API}/applications/{pk}/accept-mark-rules/", format="json"))
     assert step(enterprise, "applications", pk, "submit")["state"] == "submitted"
     assert step(staff, "applications", pk, "start_review")["state"] == "under_review"
     accepted = step(

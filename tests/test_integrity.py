@@ -563,3 +563,45 @@ def test_8_a_multi_site_plan_computes_man_days_and_samples_sites_with_the_riskie
     assert "Vùng trồng 8" in audit.sampled_sites  # the high-risk site, always
     # 80 employees → 3 man-days in the default table; 2 more sampled sites at 0.5 each.
     assert audit.planned_man_days == 4
+
+
+def test_5_rules_for_using_the_certificate_are_accepted_before_the_application_is_submitted(
+    client, enterprise, body, scheme, registration, enterprise_user, cb_staff
+):
+    from django.core.exceptions import PermissionDenied
+
+    from certification.services import (
+        application_accept_mark_rules,
+        application_create,
+        application_submit,
+    )
+    from certification.tests.factories import attach_documents
+    from core.exceptions import DomainError
+
+    scheme.mark_use_rules = "Chỉ dùng dấu chứng nhận cho sản phẩm trong phạm vi."
+    scheme.save(update_fields=["mark_use_rules"])
+    application = application_create(
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        by=enterprise_user,
+        products=[{"name": "Cà phê nhân", "gtin": "8934588012228"}],
+        sites=[{"name": "Nhà máy", "address": "Chư Sê"}],
+        stages=["processing"],
+    )
+    attach_documents(application, scheme.required_document_types, by=enterprise_user)
+    with pytest.raises(DomainError) as refused:
+        application_submit(application=application, by=enterprise_user)
+    assert refused.value.code == "mark_rules_not_accepted"
+
+    client.force_login(enterprise_user)
+    page = client.get(f"/applications/{application.pk}/").content.decode()
+    assert "Chỉ dùng dấu chứng nhận" in page
+    response = client.post(f"/applications/{application.pk}/mark-rules/")
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.mark_rules_accepted_by == enterprise_user
+    with pytest.raises(PermissionDenied):  # not the body's to accept for an online applicant
+        application_accept_mark_rules(application=application, by=cb_staff)
+    application = application_submit(application=application, by=enterprise_user)
+    assert application.state == "submitted"

@@ -164,6 +164,7 @@ def test_the_journey_from_application_to_certificate_through_the_pages(
     enterprise.page(app_url, contains="8934588012242")
     for doc_type in scheme.required_document_types:
         enterprise.upload("application", application.pk, doc_type)
+    enterprise.post(f"{app_url}mark-rules/")  # the scheme's rules for the certificate and mark
     enterprise.transition(app_url, "submit")
 
     # 2. The body's officer reviews and accepts it.

@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from certification.api.serializers import (
@@ -26,6 +27,7 @@ from certification.selectors import (
 )
 from certification.services import (
     application_accept,
+    application_accept_mark_rules,
     application_create,
     application_grant,
     application_refuse,
@@ -134,6 +136,15 @@ class ApplicationViewSet(
         )
         given.is_valid(raise_exception=True)
         return self.created(application_create(by=request.user, **given.validated_data))
+
+    @extend_schema(request=None, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"], url_path="accept-mark-rules")
+    def accept_mark_rules(self, request, pk=None):
+        """Accept the scheme's rules for using the certificate and the certification mark
+        (needed before submitting when the scheme has rules)."""
+        application = self.get_object()
+        application_accept_mark_rules(application=application, by=request.user)
+        return Response(self.get_serializer(self.fetch(application.pk)).data)
 
     @extend_schema(request=ScopeSerializer, responses={200: ApplicationSerializer})
     def partial_update(self, request, pk=None):

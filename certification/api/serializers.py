@@ -77,6 +77,10 @@ class SchemeSerializer(serializers.ModelSerializer):
             "registration_validity_years",
             "required_document_types",
             "legal_bases",
+            "trace_test_tolerance_percent",
+            "mark_use_rules",
+            "stop_use_days",
+            "man_day_table",
             "is_active",
         ]
 
@@ -92,6 +96,9 @@ class ProductSerializer(serializers.Serializer):
 class SiteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    risk = serializers.ChoiceField(
+        choices=["high"], required=False, help_text="A high-risk site is always audited."
+    )
 
 
 class ScopeSerializer(serializers.Serializer):
@@ -107,6 +114,7 @@ class ScopeSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    employees_in_scope = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
 class ApplicationCreateSerializer(ScopeSerializer):
@@ -164,6 +172,8 @@ class ApplicationSerializer(ApplicationListSerializer):
     class Meta(ApplicationListSerializer.Meta):
         fields = [
             *ApplicationListSerializer.Meta.fields,
+            "mark_rules_accepted_at",
+            "employees_in_scope",
             "renews",
             "products",
             "sites",

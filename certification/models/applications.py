@@ -45,6 +45,17 @@ def scope_filled(application) -> bool:
     return bool(application.products and application.sites and application.stages)
 
 
+@guard(
+    "mark_rules_not_accepted",
+    gettext_lazy("Accept the rules for using the certificate and the certification mark first."),
+)
+def mark_rules_accepted(application) -> bool:
+    return (
+        not application.scheme.mark_use_rules.strip()
+        or application.mark_rules_accepted_at is not None
+    )
+
+
 @guard("documents_missing", gettext_lazy("Required documents are missing."))
 def required_documents_attached(application):
     missing = application.missing_document_types()
@@ -208,6 +219,18 @@ class Application(FSMModelMixin, TimeStampedModel):
     scope_note = models.TextField(
         gettext_lazy("scope description"), blank=True, max_length=TEXT_MAX_LENGTH
     )
+    # The scheme's rules for using the certificate and mark, accepted by the enterprise.
+    mark_rules_accepted_at = models.DateTimeField(
+        gettext_lazy("certificate and mark rules accepted at"), null=True, blank=True
+    )
+    mark_rules_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("certificate and mark rules accepted by"),
+    )
     employees_in_scope = models.PositiveIntegerField(
         gettext_lazy("employees in scope"),
         null=True,
@@ -291,7 +314,12 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.DRAFT,
         target=State.SUBMITTED,
-        conditions=[scope_filled, required_documents_attached, renewal_possible],
+        conditions=[
+            scope_filled,
+            required_documents_attached,
+            mark_rules_accepted,
+            renewal_possible,
+        ],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Submit")},
     )
@@ -322,7 +350,12 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.REVISION_REQUESTED,
         target=State.SUBMITTED,
-        conditions=[scope_filled, required_documents_attached, renewal_possible],
+        conditions=[
+            scope_filled,
+            required_documents_attached,
+            mark_rules_accepted,
+            renewal_possible,
+        ],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Resubmit")},
     )

@@ -172,6 +172,11 @@ class Certificate(FSMModelMixin, TimeStampedModel):
         return self.state != self.State.SUPERSEDED
 
     @property
+    def recertification_due(self) -> bool:
+        """The next audit of the cycle is the recertification (year 3), not a surveillance."""
+        return bool(self.next_surveillance_due and self.next_surveillance_due >= self.valid_until)
+
+    @property
     def lapsed_from(self):
         """First day without validity when the certificate expired and was later restored."""
         return self.expired_on if self.restored_on and self.expired_on else None

@@ -119,6 +119,14 @@ class Scheme(TimeStampedModel):
             "default table (see audits.sampling)."
         ),
     )
+    mark_use_rules = models.TextField(
+        _("rules for using the certificate and the certification mark"),
+        blank=True,
+        help_text=_(
+            "Accepted by the enterprise before its application is submitted; checked at every "
+            "surveillance (ISO/IEC 17065 §4.1.3)."
+        ),
+    )
     stop_use_days = models.PositiveSmallIntegerField(
         _("days to stop using a suspended or withdrawn certificate"),
         default=15,

@@ -11,6 +11,7 @@ from certification.services.appeals import (
 )
 from certification.services.applications import (
     application_accept,
+    application_accept_mark_rules,
     application_assign_decision_maker,
     application_create,
     application_grant,
@@ -56,6 +57,7 @@ __all__ = [
     "appeal_start_consideration",
     "appeal_uphold",
     "application_accept",
+    "application_accept_mark_rules",
     "application_assign_decision_maker",
     "application_create",
     "application_grant",

@@ -449,3 +449,31 @@ def application_assign_decision_maker(
         data={"decision_maker": decision_maker.pk},
     )
     return application
+
+
+@transaction.atomic
+def application_accept_mark_rules(*, application: Application, by: User) -> Application:
+    """The enterprise (or the body's officer for a paper application) accepts the scheme's
+    rules for using the certificate and the certification mark, as they stand now. Recorded
+    with who and when, logged with the text accepted. Raises DomainError once the application
+    has left the draft (or revision) state, PermissionDenied for anyone else."""
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if application.state not in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
+        raise DomainError(
+            _("The rules are accepted while the application is a draft."), code="not_editable"
+        )
+    if not _may_edit(application, by):
+        raise PermissionDenied(_("You may not edit this application."))
+    application.mark_rules_accepted_at = clock_now()
+    application.mark_rules_accepted_by = by
+    application.save(
+        update_fields=["mark_rules_accepted_at", "mark_rules_accepted_by", "updated_at"]
+    )
+    log_transition(
+        application,
+        "accept_mark_rules",
+        by=by,
+        previous=application.state,
+        data={"rules": application.scheme.mark_use_rules},
+    )
+    return application

@@ -33,6 +33,7 @@ from certification.selectors import (
 )
 from certification.services import (
     application_accept,
+    application_accept_mark_rules,
     application_assign_decision_maker,
     application_create,
     application_grant,
@@ -463,6 +464,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Application.State.REFUSED,
             ),
             "assign_form": assign_form,
+            "may_accept_mark_rules": may_edit
+            and bool(application.scheme.mark_use_rules.strip())
+            and application.mark_rules_accepted_at is None,
         },
     )
 
@@ -569,3 +573,19 @@ def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
             and optional_url("certification:certificate_detail", certificate.pk),
         },
     )
+
+
+@login_required
+@require_POST
+def application_accept_mark_rules_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enterprise accepts the scheme's rules for using the certificate and the mark."""
+    application = application_get_for_user(request.user, pk)
+    next_url = _detail_url(application)
+    try:
+        application_accept_mark_rules(application=application, by=request.user)
+    except DomainError as exc:
+        return refused(request, exc.message, 409, next_url)
+    messages.success(
+        request, _("The rules for using the certificate and the certification mark were accepted.")
+    )
+    return HttpResponseRedirect(next_url)

@@ -214,7 +214,7 @@ def test_an_overdue_minor_is_raised_to_major_once_and_everyone_concerned_is_told
     assert told_second == {}
 
 
-def test_an_overdue_major_reminds_the_enterprise_and_the_team_once_a_week(
+def test_an_overdue_major_reminds_the_enterprise_the_team_and_the_officers_once_a_week(
     cast, in_evaluation, cb_staff, lead_assessor, member, jobs
 ):
     audit = af.started_audit(
@@ -234,9 +234,10 @@ def test_an_overdue_major_reminds_the_enterprise_and_the_team_once_a_week(
     def of(told):
         return {n for n, events in told.items() if "reminder.finding_overdue" in events}
 
-    assert of(first) == {"ent", "ent_en", "lead", "member"}
+    # The body's officers too: an overdue major is a ground for suspension (issue 14).
+    assert of(first) == {"ent", "ent_en", "lead", "member", "staff", "staff2"}
     assert of(same_week) == set()
-    assert of(next_week) == {"ent", "ent_en", "lead", "member"}
+    assert of(next_week) == {"ent", "ent_en", "lead", "member", "staff", "staff2"}
 
 
 def test_a_major_past_the_six_month_rule_is_flagged_once_a_month_to_everyone_concerned(
@@ -286,3 +287,21 @@ def test_the_command_runs_the_jobs_for_the_given_day_and_prints_the_summary(
 def test_the_command_refuses_a_date_it_cannot_read(db):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("run_daily_jobs", "--date", "31/12/2026")
+
+
+def test_in_the_third_year_a_recertification_is_due_not_a_surveillance(certificate, told):
+    """Issue 14, problem 6: after two surveillances the next audit due is the recertification."""
+    from notifications.reminders import remind_surveillance_due, remind_surveillance_overdue
+
+    Certificate.objects.filter(pk=certificate.pk).update(
+        next_surveillance_due=certificate.valid_until
+    )
+    certificate.refresh_from_db()
+    assert certificate.recertification_due
+    soon = told(
+        lambda: remind_surveillance_due(certificate.valid_until - datetime.timedelta(days=10))
+    )
+    late = told(
+        lambda: remind_surveillance_overdue(certificate.valid_until + datetime.timedelta(days=1))
+    )
+    assert (soon, late) == ({}, {})

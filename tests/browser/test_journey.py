@@ -91,6 +91,8 @@ def apply(page, tmp_path) -> str:
         path = tmp_path / f"{doc_type}.pdf"
         path.write_bytes(PDF)
         upload(page, doc_type, path)
+    # The scheme's rules for using the certificate and the mark, accepted before submitting.
+    submit(page, page.locator("#mark-rules button[type=submit]"))
     transition(page, "submit")
     return app_path
 

@@ -154,6 +154,7 @@ def evidence_upload_chunk(
         raise PermissionDenied(_("This upload belongs to someone else."))
     if upload.photo_id is not None:
         return upload
+    rejected: DocumentRejected | None = None
     with transaction.atomic():
         upload = EvidenceUpload.objects.select_for_update().get(pk=upload.pk)
         if upload.photo_id is not None:
@@ -188,14 +189,17 @@ def evidence_upload_chunk(
                     finding=upload.finding_id,
                     key=upload.key,
                 )
-            except DocumentRejected:
+            except DocumentRejected as exc:
                 # Nothing of an invalid file is kept: the upload is forgotten with its bytes.
                 path.unlink(missing_ok=True)
                 upload.delete()
-                raise
-            upload.photo = photo
-            upload.save(update_fields=["photo"])
-            path.unlink(missing_ok=True)
+                rejected = exc
+            else:
+                upload.photo = photo
+                upload.save(update_fields=["photo"])
+                path.unlink(missing_ok=True)
+    if rejected is not None:
+        raise rejected
     return upload
 
 

@@ -447,6 +447,11 @@ class AnswerConflict(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.audit_id}/{self.item_id}: {self.result} ≠ {self.server_result}"
 
+    @property
+    def server_result_label(self) -> str:
+        choices = dict(ChecklistAnswer.Result.choices)
+        return str(choices.get(self.server_result, self.server_result))
+
     @transition(
         field=state,
         source=State.OPEN,

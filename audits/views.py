@@ -53,8 +53,8 @@ from certification.selectors import (
     has_role,
 )
 from checklists.models import ChecklistAnswer
-from checklists.selectors import checklist_of, checklist_summary, previous_audit_findings
 from checklists.offline import checklist_offline_context
+from checklists.selectors import checklist_of, checklist_summary, previous_audit_findings
 from checklists.services import checklist_save_answers
 from core.exceptions import DomainError
 from core.services import history_of

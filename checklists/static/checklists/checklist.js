@@ -740,7 +740,7 @@
     document.documentElement.dataset.checklistReady = "true";
     setInterval(() => {
       if (Number(counter.textContent) > 0) sync();
-    }, 15000);
+    }, 5000);
     registerServiceWorker();
     if (config.editable) sync();
   }

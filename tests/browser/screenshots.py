@@ -87,8 +87,14 @@ def test_screenshot_of_the_offline_sync_counter(browser, live_server):
         page.locator(f"#note-{items[2].pk}").fill("Sổ nhật ký thiếu 2 ngày.")
         page.locator(f'label[for="r-{items[2].pk}-minor"]').click()
         expect(page.locator("#sync-count")).to_have_text("3")
-        page.locator("#offline-banner").scroll_into_view_if_needed()
-        page.evaluate("window.scrollTo(0, document.getElementById('offline-banner').offsetTop - 8)")
+        # The counter stays on top (sticky) above the answers marked as waiting.
+        first = f"item-{items[0].pk}"
+        page.evaluate(
+            "(id) => window.scrollTo(0, document.getElementById(id).getBoundingClientRect().top"
+            " + window.scrollY - 150)",
+            first,
+        )
+        expect(page.locator(f"#{first} .answer-state")).to_have_attribute("data-state", "pending")
         target = OUT / "offline-sync-counter.png"
         page.screenshot(path=str(target))
         assert target.stat().st_size > 10_000

@@ -53,7 +53,7 @@ from certification.selectors import (
     has_role,
 )
 from checklists.models import ChecklistAnswer
-from checklists.offline import checklist_offline_context
+from checklists.offline import checklist_offline_context, finding_offline_context
 from checklists.selectors import checklist_of, checklist_summary, previous_audit_findings
 from checklists.services import checklist_save_answers
 from core.exceptions import DomainError
@@ -569,6 +569,7 @@ def _finding_context(request, finding: Finding, response_form=None) -> dict:
         "action_base": reverse("audits:finding_transitions", args=[finding.pk]),
         "history": history_of(finding).select_related("content_type"),
         "evidence_types": [GeneratedType.EVIDENCE],
+        **finding_offline_context(finding, user=user),
     }
 
 

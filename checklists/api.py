@@ -274,7 +274,7 @@ class SyncInputSerializer(serializers.Serializer):
 class ChangeResultSerializer(serializers.Serializer):
     key = serializers.UUIDField()
     item = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=["saved", "conflict", "rejected"])
+    status = serializers.CharField(help_text="saved, conflict or rejected.")
     version = serializers.IntegerField()
     duplicate = serializers.BooleanField(help_text="The key was received before: nothing stored.")
     conflict = serializers.IntegerField(allow_null=True)

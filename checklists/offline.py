@@ -39,23 +39,11 @@ def _strings() -> dict[str, str]:
     }
 
 
-def checklist_offline_context(audit, *, user, editable: bool, is_lead: bool) -> dict:
-    """What the checklist page needs to work offline: the photos by item, the open conflicts
-    (for the lead), changes waiting on the team's devices, and the script's configuration."""
+def offline_config(audit, *, editable: bool, is_lead: bool, pages=()) -> dict:
+    """The configuration of the offline script for a page of `audit` (JSON, no inline code).
+    `pages` are further URLs to keep for offline use."""
     pin = AuditChecklist.objects.filter(audit_id=audit.pk).only("sync_version").first()
-    photos = list(
-        EvidencePhoto.objects.filter(audit_id=audit.pk, item__isnull=False).order_by("id")
-    )
-    by_item: dict[int, list] = defaultdict(list)
-    for photo in photos:
-        by_item[photo.item_id].append(photo)
-    conflicts = list(
-        AnswerConflict.objects.filter(audit_id=audit.pk, state=AnswerConflict.State.OPEN)
-        .select_related("item", "answered_by", "server_answered_by")
-        .order_by("item__position", "created_at")
-    )
-    waiting, _open = sync_blockers(audit) if editable or is_lead else (0, 0)
-    config = {
+    return {
         "audit": audit.pk,
         "editable": editable,
         "isLead": is_lead,
@@ -69,17 +57,38 @@ def checklist_offline_context(audit, *, user, editable: bool, is_lead: bool) -> 
         ).replace("00000000-0000-0000-0000-000000000000/", ""),
         "resolveUrl": reverse("api-answer-conflict-resolve", args=[0]).replace("/0/", "/{id}/"),
         "offlineUrls": [
+            reverse("audits:audit_list"),
             reverse("audits:audit_checklist", args=[audit.pk]),
             reverse("audits:audit_detail", args=[audit.pk]),
             reverse("api-audit-checklist", args=[audit.pk]),
+            *pages,
         ],
         "serviceWorker": reverse("checklists:service_worker"),
         "photoMaxPixels": int(getattr(settings, "EVIDENCE_PHOTO_MAX_PIXELS", 1600)),
         "photoQuality": float(getattr(settings, "EVIDENCE_PHOTO_QUALITY", 0.8)),
         "chunkBytes": chunk_bytes(),
-        "conflictItems": sorted({c.item_id for c in conflicts}),
+        "conflictItems": [],
         "strings": _strings(),
     }
+
+
+def checklist_offline_context(audit, *, user, editable: bool, is_lead: bool) -> dict:
+    """What the checklist page needs to work offline: the photos by item, the open conflicts
+    (for the lead), changes waiting on the team's devices, and the script's configuration."""
+    photos = list(
+        EvidencePhoto.objects.filter(audit_id=audit.pk, item__isnull=False).order_by("id")
+    )
+    by_item: dict[int, list] = defaultdict(list)
+    for photo in photos:
+        by_item[photo.item_id].append(photo)
+    conflicts = list(
+        AnswerConflict.objects.filter(audit_id=audit.pk, state=AnswerConflict.State.OPEN)
+        .select_related("item", "answered_by", "server_answered_by")
+        .order_by("item__position", "created_at")
+    )
+    waiting, _open = sync_blockers(audit) if editable or is_lead else (0, 0)
+    config = offline_config(audit, editable=editable, is_lead=is_lead)
+    config["conflictItems"] = sorted({c.item_id for c in conflicts})
     return {
         "offline_config": config,
         "photos_by_item": dict(by_item),
@@ -114,3 +123,24 @@ def manifest(request: HttpRequest) -> HttpResponse:
         {"start_url": reverse("audits:audit_list")},
         content_type="application/manifest+json",
     )
+
+
+def finding_offline_context(finding, *, user) -> dict:
+    """Photos of a finding, and (for the team while the audit is in progress) the offline
+    script's configuration to add more through the same queue."""
+    from audits.models import Audit
+    from audits.rules import assessor_on_team
+
+    audit = finding.audit
+    editable = audit.state == Audit.State.IN_PROGRESS and assessor_on_team(audit, user) is True
+    return {
+        "finding_photos": list(finding.evidence_photos.order_by("id")),
+        "offline_config": offline_config(
+            audit,
+            editable=True,
+            is_lead=False,
+            pages=[reverse("audits:finding_detail", args=[finding.pk])],
+        )
+        if editable
+        else None,
+    }

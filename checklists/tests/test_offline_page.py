@@ -129,3 +129,25 @@ def test_the_report_refusal_says_what_waits(client, stage1, member, lead_assesso
     detail = client.get(f"/audits/{stage1.pk}/").text
 
     assert "chờ đồng bộ" in detail
+
+
+def test_a_finding_shows_its_photos_and_takes_more_through_the_queue(
+    client, stage1, member, enterprise_user
+):
+    from audits.services import finding_raise
+
+    finding = finding_raise(audit=stage1, by=member, severity="observation", description="Quan sát")
+    photo = evidence_store(
+        audit=stage1, content=jpeg_bytes(), filename="a.jpg", by=member, finding=finding.pk
+    )
+    client.force_login(member)
+
+    text = client.get(f"/findings/{finding.pk}/").text
+
+    assert f"/api/v1/evidence/{photo.pk}/thumbnail/" in text
+    assert "28/11/2026" in text  # when the photo was taken (EXIF)
+    assert f'data-finding="{finding.pk}"' in text and 'id="checklist-config"' in text
+    client.force_login(enterprise_user)
+    seen = client.get(f"/findings/{finding.pk}/").text
+    assert f"/api/v1/evidence/{photo.pk}/thumbnail/" in seen
+    assert 'id="checklist-config"' not in seen  # the enterprise looks, it does not add

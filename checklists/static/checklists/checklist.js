@@ -338,12 +338,12 @@
     }
   }
 
-  function thumbList(item) {
-    return document.getElementById(`thumbs-${item}`);
+  function thumbList(upload) {
+    return document.getElementById(upload.list || `thumbs-${upload.item}`);
   }
 
   function showQueuedThumb(upload) {
-    const list = thumbList(upload.item);
+    const list = thumbList(upload);
     if (!list || list.querySelector(`[data-upload="${upload.key}"]`)) return;
     const li = document.createElement("li");
     li.className = "evidence-thumb pending";
@@ -371,7 +371,7 @@
   }
 
   function showStoredThumb(upload, photo) {
-    const list = thumbList(upload.item);
+    const list = thumbList(upload);
     const li = list && list.querySelector(`[data-upload="${upload.key}"]`);
     if (!li) return;
     li.classList.remove("pending");
@@ -403,7 +403,9 @@
   async function onFiles(event) {
     const input = event.target;
     if (!input.classList.contains("evidence-input")) return;
-    const item = Number(input.dataset.item);
+    const item = input.dataset.item ? Number(input.dataset.item) : null;
+    const finding = input.dataset.finding ? Number(input.dataset.finding) : null;
+    const list = input.dataset.list || `thumbs-${item}`;
     const files = Array.from(input.files || []);
     input.value = "";
     for (const file of files) {
@@ -413,7 +415,8 @@
         key: uuid4(),
         audit: AUDIT,
         item: item,
-        finding: null,
+        finding: finding,
+        list: list,
         blob: blob,
         filename: name,
         size: blob.size,
@@ -714,7 +717,6 @@
       form.addEventListener("pointerdown", () => {
         arrowing = false;
       });
-      form.addEventListener("change", onFiles);
       form.addEventListener("submit", (event) => {
         // "Lưu tất cả": everything is already queued; send it now instead of leaving the page.
         event.preventDefault();
@@ -722,6 +724,7 @@
         sync();
       });
     }
+    document.addEventListener("change", onFiles);
     window.addEventListener("online", () => sync());
     window.addEventListener("offline", showOnline);
     const now = document.getElementById("sync-now");

@@ -25,10 +25,17 @@ from .offline_setup import PASSWORD, QUEUED_ANSWERS, audit_in_progress, photo_by
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+# Waits for what a person sees; the machine running the suite may be slow. The acceptance's
+# "within 10 s" has its own deadline below.
+expect.set_options(timeout=TIMEOUT_MS // 2)
+SCRIPT_ERRORS: list[str] = []
+
+
 def open_window(browser, live_server, username):
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    page.on("pageerror", lambda error: SCRIPT_ERRORS.append(f"{username}: {error}"))
     login(page, username, PASSWORD)
     return context, page
 
@@ -58,6 +65,7 @@ def setting(db):
 
 @pytest.fixture
 def windows(browser, live_server):
+    SCRIPT_ERRORS.clear()
     opened = []
 
     def window(username):
@@ -68,6 +76,7 @@ def windows(browser, live_server):
     yield window
     for context in opened:
         context.close()
+    assert not SCRIPT_ERRORS, SCRIPT_ERRORS  # the page's script never failed
 
 
 def test_answers_given_offline_survive_a_reload_and_sync_exactly_once(setting, windows, tmp_path):

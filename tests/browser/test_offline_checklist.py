@@ -45,7 +45,9 @@ def open_checklist(page, audit: Audit, *, offline_ready: bool = True) -> None:
     expect(page.locator("html")).to_have_attribute("data-checklist-ready", "true")
     if offline_ready:
         # The service worker is active and the audit's pages are downloaded.
-        expect(page.locator("html")).to_have_attribute("data-offline-ready", "true")
+        expect(page.locator("html")).to_have_attribute(
+            "data-offline-ready", "true", timeout=TIMEOUT_MS * 2
+        )
 
 
 def choose(page, item, result: str, note: str = "") -> None:

@@ -529,6 +529,7 @@
     }
     statusLine.textContent = T.syncing;
     try {
+      const before = await refreshCounter();
       await sendAnswers();
       for (const upload of await all("uploads")) {
         await sendUpload(upload);
@@ -540,7 +541,8 @@
       });
       await pullChanges();
       statusLine.textContent = left ? T.syncFailed : "";
-      if (!left) await cachePages(false);
+      // Keep the offline copy of the pages current, without holding up the queue.
+      if (!left && before) cachePages(false);
     } catch (e) {
       statusLine.textContent = T.syncFailed;
     }

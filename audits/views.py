@@ -53,6 +53,7 @@ from certification.selectors import (
     has_role,
 )
 from checklists.models import ChecklistAnswer
+from checklists.offline import checklist_offline_context, finding_offline_context
 from checklists.selectors import checklist_of, checklist_summary, previous_audit_findings
 from checklists.services import checklist_save_answers
 from core.exceptions import DomainError
@@ -446,6 +447,7 @@ def _checklist_rows(overview, typed=None, errors=None):
                     "result": entered["result"] if entered else (answer.result if answer else ""),
                     "note": entered["note"] if entered else (answer.note if answer else ""),
                     "finding_id": answer.finding_id if answer else None,
+                    "version": answer.version if answer else 0,
                     "errors": errors.get(item.code, []),
                 }
             )
@@ -458,6 +460,12 @@ def _checklist_context(request, audit, typed=None, errors=None) -> dict:
     user = request.user
     editable = audit.state == Audit.State.IN_PROGRESS and assessor_on_team(audit, user) is True
     is_lead = any(m.user_id == user.pk and m.role == "lead" for m in audit.team.all())
+    offline = checklist_offline_context(audit, user=user, editable=editable, is_lead=is_lead)
+    sections = _checklist_rows(overview, typed, errors)
+    for section in sections:
+        for entry in section["items"]:
+            entry["photos"] = offline["photos_by_item"].get(entry["item"].pk, [])
+            entry["conflict"] = entry["item"].pk in offline["conflict_items"]
     previous = (
         list(previous_audit_findings(audit).select_related("audit"))
         if audit.kind in (Audit.Kind.SURVEILLANCE, Audit.Kind.RECERTIFICATION)
@@ -468,7 +476,7 @@ def _checklist_context(request, audit, typed=None, errors=None) -> dict:
         "subject": audit.subject,
         "overview": overview,
         "score_percent": None if overview.score is None else round(overview.score * 100),
-        "sections": _checklist_rows(overview, typed, errors),
+        "sections": sections,
         "results": RESULTS,
         "editable": editable,
         "is_lead": is_lead,
@@ -477,6 +485,7 @@ def _checklist_context(request, audit, typed=None, errors=None) -> dict:
         "trace_tests": list(audit.trace_tests.order_by("started_at")),
         "needs_trace_test": audit.kind in TRACE_TEST_KINDS,
         "errors": errors or {},
+        **offline,
     }
 
 
@@ -560,6 +569,7 @@ def _finding_context(request, finding: Finding, response_form=None) -> dict:
         "action_base": reverse("audits:finding_transitions", args=[finding.pk]),
         "history": history_of(finding).select_related("content_type"),
         "evidence_types": [GeneratedType.EVIDENCE],
+        **finding_offline_context(finding, user=user),
     }
 
 

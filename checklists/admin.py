@@ -8,11 +8,16 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from checklists.models import (
+    AnswerConflict,
     AuditChecklist,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistSection,
     ChecklistTemplate,
+    EvidencePhoto,
+    EvidenceUpload,
+    SyncDevice,
+    SyncReceipt,
 )
 from checklists.selectors import used_template_ids
 from checklists.services import template_copy_as_draft, template_publish, template_update_draft
@@ -179,3 +184,59 @@ class ChecklistAnswerAdmin(_ReadOnlyAdmin):
         "answered_by",
         "finding",
     )
+
+
+# --- Working offline: read-only records (changed only through the sync services) -------------
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncDevice)
+class SyncDeviceAdmin(_ReadOnlyAdmin):
+    list_display = ("audit", "user", "device_id", "pending", "last_seen")
+    list_select_related = ("audit", "user")
+    list_filter = ("last_seen",)
+
+
+@admin.register(SyncReceipt)
+class SyncReceiptAdmin(_ReadOnlyAdmin):
+    list_display = ("key", "audit", "item", "user", "outcome", "version", "created_at")
+    list_select_related = ("audit", "item", "user")
+    list_filter = ("outcome",)
+
+
+@admin.register(AnswerConflict)
+class AnswerConflictAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "audit",
+        "item",
+        "state",
+        "result",
+        "server_result",
+        "answered_by",
+        "created_at",
+    )
+    list_select_related = ("audit", "item", "answered_by")
+    list_filter = ("state",)
+
+
+@admin.register(EvidencePhoto)
+class EvidencePhotoAdmin(_ReadOnlyAdmin):
+    list_display = ("original_name", "audit", "item", "finding", "taken_at", "uploaded_by")
+    list_select_related = ("audit", "item", "finding", "uploaded_by")
+    exclude = ("file", "thumbnail")  # downloads go through the permission-checked API
+
+
+@admin.register(EvidenceUpload)
+class EvidenceUploadAdmin(_ReadOnlyAdmin):
+    list_display = ("key", "audit", "filename", "received", "size", "user", "created_at")
+    list_select_related = ("audit", "user")

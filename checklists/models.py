@@ -8,9 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
+from core.workflow import rule
 
 # Audit kinds an item may name in `applies_to`. A special audit uses every item of its template.
 ITEM_AUDIT_KINDS = ("stage1", "stage2", "surveillance", "recertification")
@@ -232,6 +234,9 @@ class AuditChecklist(models.Model):
         related_name="+",
         verbose_name=_("pinned by"),
     )
+    # Raised by one on every write of the audit's answers; each answer keeps the value of the
+    # write that last changed it (its version), so devices ask for "changes since version N".
+    sync_version = models.PositiveBigIntegerField(_("sync version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("audit checklist")
@@ -285,6 +290,8 @@ class ChecklistAnswer(models.Model):
         related_name="checklist_answers",
         verbose_name=_("finding"),
     )
+    # The audit's sync version of the write that last changed this answer.
+    version = models.PositiveBigIntegerField(_("version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("checklist answer")
@@ -309,3 +316,296 @@ class ChecklistAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.result}"
+
+
+# --- Working offline: devices, idempotency receipts, conflicts, evidence photos ---------------
+
+
+class SyncDevice(models.Model):
+    """A browser (phone, tablet, laptop) of a team member that keeps a local queue of answers
+    and photos of an audit. It reports how many changes still wait in its queue on every sync
+    and status call; the report cannot be submitted while any device reports some."""
+
+    audit = models.ForeignKey(
+        "audits.Audit",
+        on_delete=models.CASCADE,
+        related_name="sync_devices",
+        verbose_name=_("audit"),
+    )
+    device_id = models.UUIDField(_("device"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    pending = models.PositiveIntegerField(_("changes waiting to sync"), default=0)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("sync device")
+        verbose_name_plural = _("sync devices")
+        ordering = ["audit_id", "-last_seen"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "device_id"], name="syncdevice_audit_device"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit_id}/{self.device_id}: {self.pending}"
+
+
+class SyncReceipt(models.Model):
+    """What the server did with one change sent under an idempotency key: a change sent again
+    under the same key is answered from here and stored nothing new."""
+
+    class Outcome(models.TextChoices):
+        SAVED = "saved", _("Saved")
+        CONFLICT = "conflict", _("Conflict")
+
+    key = models.UUIDField(_("idempotency key"), unique=True)
+    audit = models.ForeignKey(
+        "audits.Audit", on_delete=models.CASCADE, related_name="+", verbose_name=_("audit")
+    )
+    item = models.ForeignKey(
+        ChecklistItem, on_delete=models.CASCADE, related_name="+", verbose_name=_("item")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    version = models.PositiveBigIntegerField(_("version"))
+    conflict = models.ForeignKey(
+        "checklists.AnswerConflict",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conflict"),
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sync receipt")
+        verbose_name_plural = _("sync receipts")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.outcome}"
+
+
+@rule(_("Only the lead assessor of this audit resolves a conflict."))
+def lead_of_conflict_audit(conflict, user):
+    from audits.rules import lead_of_audit
+
+    return lead_of_audit.test(conflict.audit, user)
+
+
+class AnswerConflict(FSMModelMixin, models.Model):
+    """An answer sent by a device that was based on an older version of the item's answer than
+    the server's, and differs from it. The server keeps its answer and this one side by side;
+    the lead chooses (keep the server's answer, or take the device's)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for the lead")
+        KEPT = "kept", _("Server answer kept")
+        TAKEN = "taken", _("Device answer taken")
+
+    audit = models.ForeignKey(
+        "audits.Audit",
+        on_delete=models.CASCADE,
+        related_name="answer_conflicts",
+        verbose_name=_("audit"),
+    )
+    item = models.ForeignKey(
+        ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item")
+    )
+    state = FSMField(
+        _("state"), max_length=8, choices=State.choices, default=State.OPEN, protected=True
+    )
+    # The device's answer.
+    result = models.CharField(_("result"), max_length=16, choices=ChecklistAnswer.Result.choices)
+    note = models.TextField(_("note"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"))
+    device_id = models.UUIDField(_("device"), null=True, blank=True)
+    base_version = models.PositiveBigIntegerField(_("based on version"))
+    # The server's answer when the conflict was found.
+    server_version = models.PositiveBigIntegerField(_("server version"))
+    server_result = models.CharField(_("server result"), max_length=16, blank=True)
+    server_note = models.TextField(_("server note"), blank=True)
+    server_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("server answer by"),
+    )
+    created_at = models.DateTimeField(_("found at"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer conflict")
+        verbose_name_plural = _("answer conflicts")
+        ordering = ["audit_id", "item__position", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "kept", "taken"]),
+                name="answerconflict_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit_id}/{self.item_id}: {self.result} ≠ {self.server_result}"
+
+    @property
+    def server_result_label(self) -> str:
+        choices = dict(ChecklistAnswer.Result.choices)
+        return str(choices.get(self.server_result, self.server_result))
+
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.KEPT,
+        permission=lead_of_conflict_audit,
+        custom={"label": _("Keep the server's answer")},
+    )
+    def keep_server(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.TAKEN,
+        permission=lead_of_conflict_audit,
+        custom={"label": _("Take the device's answer")},
+    )
+    def take_device(self):
+        pass
+
+
+class EvidencePhoto(models.Model):
+    """A photo or file taken as evidence for a checklist item or a finding of an audit. HEIC
+    and HEIF photos are stored as JPEG; the time and place the camera recorded (EXIF) are kept
+    as evidence metadata."""
+
+    audit = models.ForeignKey(
+        "audits.Audit",
+        on_delete=models.CASCADE,
+        related_name="evidence_photos",
+        verbose_name=_("audit"),
+    )
+    item = models.ForeignKey(
+        ChecklistItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("item"),
+    )
+    finding = models.ForeignKey(
+        "audits.Finding",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence_photos",
+        verbose_name=_("finding"),
+    )
+    upload_key = models.UUIDField(_("upload"), unique=True)
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=255)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to="evidence/thumbs/%Y/%m/", max_length=255, blank=True
+    )
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    converted_from = models.CharField(_("converted from"), max_length=10, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence photo")
+        verbose_name_plural = _("evidence photos")
+        ordering = ["audit_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class EvidenceUpload(models.Model):
+    """A file being uploaded in chunks (resumable): the bytes received so far wait in a
+    temporary file; the last chunk turns it into an EvidencePhoto."""
+
+    key = models.UUIDField(_("upload"), primary_key=True)
+    audit = models.ForeignKey(
+        "audits.Audit", on_delete=models.CASCADE, related_name="+", verbose_name=_("audit")
+    )
+    item = models.ForeignKey(
+        ChecklistItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("item"),
+    )
+    finding = models.ForeignKey(
+        "audits.Finding",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finding"),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    received = models.PositiveBigIntegerField(_("received"), default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    photo = models.OneToOneField(
+        EvidencePhoto,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence upload")
+        verbose_name_plural = _("evidence uploads")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.received}/{self.size})"

@@ -523,13 +523,37 @@ def checklist_save_answers(
     if errors:
         raise ValidationError(errors)
 
+    return _write_answers(audit, rows, by=by, version=_next_version(audit, pin))
+
+
+def _next_version(audit: Audit, pin: AuditChecklist) -> int:
+    """Raise the audit's sync version by one (one query; the caller holds the audit's lock)."""
+    pin.sync_version += 1
+    AuditChecklist.objects.filter(pk=pin.pk).update(sync_version=pin.sync_version)
+    return pin.sync_version
+
+
+def _write_answers(
+    audit: Audit,
+    rows: list[tuple[ChecklistItem, str, str, str]],
+    *,
+    by: User,
+    version: int,
+    linked: dict[int, int | None] | None = None,
+) -> list[ChecklistAnswer]:
+    """Write validated (item, result, note, evidence) rows of a locked audit in a fixed number
+    of queries, with the findings minor and major answers need; `linked` (item id → finding
+    id of the current answers) saves a query when the caller has read them already."""
+    if not rows:
+        return []
     # 2. Findings: keep an answer's link, else reuse the audit's finding for the item, else
     #    raise a new one.
-    linked = dict(
-        ChecklistAnswer.objects.filter(
-            audit=audit, item_id__in=[r[0].pk for r in rows]
-        ).values_list("item_id", "finding_id")
-    )
+    if linked is None:
+        linked = dict(
+            ChecklistAnswer.objects.filter(
+                audit=audit, item_id__in=[r[0].pk for r in rows]
+            ).values_list("item_id", "finding_id")
+        )
     needing = [
         r for r in rows if r[1] in ChecklistAnswer.NONCONFORMITIES and not linked.get(r[0].pk)
     ]
@@ -573,6 +597,7 @@ def checklist_save_answers(
             note=note,
             answered_by=by,
             answered_at=now,
+            version=version,
             finding_id=(
                 linked.get(item.pk)
                 or (new_findings[item.pk].pk if item.pk in new_findings else None)
@@ -585,7 +610,7 @@ def checklist_save_answers(
         saved,
         update_conflicts=True,
         unique_fields=["audit", "item"],
-        update_fields=["result", "note", "answered_by", "answered_at", "finding"],
+        update_fields=["result", "note", "answered_by", "answered_at", "finding", "version"],
     )
 
 

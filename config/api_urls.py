@@ -18,7 +18,18 @@ from certification.api import (
     SchemeViewSet,
     SummaryView,
 )
-from checklists.api import AuditChecklistView, ChecklistTemplateViewSet
+from checklists.api import (
+    AnswerConflictResolveView,
+    AuditChecklistChangesView,
+    AuditChecklistSyncView,
+    AuditChecklistView,
+    AuditEvidenceView,
+    AuditSyncStatusView,
+    ChecklistTemplateViewSet,
+    EvidenceFileView,
+    EvidenceThumbnailView,
+    EvidenceUploadView,
+)
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
@@ -43,6 +54,30 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("audits/<int:pk>/checklist/", AuditChecklistView.as_view(), name="api-audit-checklist"),
+    path(
+        "audits/<int:pk>/checklist/changes/",
+        AuditChecklistChangesView.as_view(),
+        name="api-audit-checklist-changes",
+    ),
+    path(
+        "audits/<int:pk>/checklist/sync/",
+        AuditChecklistSyncView.as_view(),
+        name="api-audit-checklist-sync",
+    ),
+    path("audits/<int:pk>/sync-status/", AuditSyncStatusView.as_view(), name="api-sync-status"),
+    path("audits/<int:pk>/evidence/", AuditEvidenceView.as_view(), name="api-audit-evidence"),
+    path(
+        "answer-conflicts/<int:pk>/resolve/",
+        AnswerConflictResolveView.as_view(),
+        name="api-answer-conflict-resolve",
+    ),
+    path("evidence-uploads/<uuid:key>/", EvidenceUploadView.as_view(), name="api-evidence-upload"),
+    path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="api-evidence-file"),
+    path(
+        "evidence/<int:pk>/thumbnail/",
+        EvidenceThumbnailView.as_view(),
+        name="api-evidence-thumbnail",
+    ),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
     path(
         "public/certificates/<path:number>/",

@@ -306,6 +306,17 @@ DOCUMENT_ALLOWED_TYPES = env.list(
     "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
 )
 
+# Evidence photos and files of checklist items and findings (working offline, issue 16): the
+# browser scales photos to EVIDENCE_PHOTO_MAX_PIXELS on their longer side at JPEG quality
+# EVIDENCE_PHOTO_QUALITY before queueing them; uploads go in chunks of EVIDENCE_CHUNK_BYTES;
+# files above EVIDENCE_MAX_BYTES are refused (413). Partial uploads wait in EVIDENCE_UPLOAD_DIR
+# (default: MEDIA_ROOT/partial-uploads, a local folder even with S3).
+EVIDENCE_PHOTO_MAX_PIXELS = env_int("EVIDENCE_PHOTO_MAX_PIXELS", 1600, minimum=320)
+EVIDENCE_PHOTO_QUALITY = env.float("EVIDENCE_PHOTO_QUALITY", default=0.8)
+EVIDENCE_CHUNK_BYTES = env_int("EVIDENCE_CHUNK_BYTES", 512 * 1024, minimum=16 * 1024)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+EVIDENCE_UPLOAD_DIR = env.str("EVIDENCE_UPLOAD_DIR", default="")
+
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 _static_backend = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"

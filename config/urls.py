@@ -69,6 +69,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("oversight/", include("oversight.urls")),
     path("", include("certification.urls")),
+    path("", include("checklists.urls")),
     path("", include("audits.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -133,6 +133,38 @@ def answers_have_findings(audit):
     )
 
 
+@guard(
+    "sync_pending",
+    gettext_lazy("Some answers or photos still wait to sync on a device, or are in conflict."),
+)
+def sync_settled(audit):
+    sync_blockers = optional_function("checklists.sync", "sync_blockers")
+    waiting, conflicts = sync_blockers(audit) if sync_blockers else (0, 0)
+    if waiting:
+        return DomainError(
+            ngettext(
+                "%(n)d change of this audit still waits to sync on a team member's device: "
+                "sync it (“Đồng bộ ngay”) before submitting the report.",
+                "%(n)d changes of this audit still wait to sync on team members' devices: "
+                "sync them (“Đồng bộ ngay”) before submitting the report.",
+                waiting,
+            )
+            % {"n": waiting},
+            code="sync_pending",
+        )
+    if conflicts:
+        return DomainError(
+            ngettext(
+                "%(n)d checklist answer is in conflict: the lead chooses which answer stands.",
+                "%(n)d checklist answers are in conflict: the lead chooses which answers stand.",
+                conflicts,
+            )
+            % {"n": conflicts},
+            code="sync_pending",
+        )
+    return True
+
+
 @guard("trace_test_missing", gettext_lazy("Record the trace test of this audit first."))
 def trace_test_recorded(audit) -> bool:
     return audit.kind not in TRACE_TEST_KINDS or audit.trace_tests.exists()
@@ -312,7 +344,7 @@ class Audit(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.IN_PROGRESS,
         target=State.REPORT_SUBMITTED,
-        conditions=[checklist_complete, answers_have_findings, trace_test_recorded],
+        conditions=[checklist_complete, answers_have_findings, sync_settled, trace_test_recorded],
         permission=rules.lead_of_audit,
         custom={
             "label": gettext_lazy("Submit the report"),

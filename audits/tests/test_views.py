@@ -375,7 +375,8 @@ def test_the_checklist_page_shows_sections_items_and_progress(
     assert text.count('class="checklist-item') == 60
     assert "Nhóm A" in text and "Yêu cầu F-10" in text and "Hướng dẫn kiểm tra" in text
     assert "Phù hợp" in text  # the result radio buttons
-    assert f'hx-post="/audits/{stage1_with_checklist.pk}/checklist/save/"' in text
+    assert f'action="/audits/{stage1_with_checklist.pk}/checklist/save/"' in text
+    assert 'id="checklist-config"' in text and "checklists/checklist.js" in text
     assert 'aria-valuenow="0"' in text
 
 

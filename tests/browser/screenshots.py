@@ -58,3 +58,45 @@ def test_screenshots_of_the_key_pages(demo_data, people):
     ]
     for shot in shots:
         assert shot.stat().st_size > 10_000, shot
+
+
+def test_screenshot_of_the_offline_sync_counter(browser, live_server):
+    """The checklist offline with answers waiting to sync (README, "Working offline")."""
+    from playwright.sync_api import expect
+
+    from checklists.selectors import applicable_items
+
+    from .conftest import TIMEOUT_MS, login
+    from .offline_setup import PASSWORD, audit_in_progress
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    audit, _lead, member = audit_in_progress()
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 420, "height": 900}, locale="vi-VN"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        login(page, member.username, PASSWORD)
+        page.goto(f"/audits/{audit.pk}/checklist/")
+        expect(page.locator("html")).to_have_attribute("data-offline-ready", "true")
+        context.set_offline(True)
+        items = applicable_items(audit)[:3]
+        for item in items[:2]:
+            page.locator(f'label[for="r-{item.pk}-conform"]').click()
+        page.locator(f"#note-{items[2].pk}").fill("Sổ nhật ký thiếu 2 ngày.")
+        page.locator(f'label[for="r-{items[2].pk}-minor"]').click()
+        expect(page.locator("#sync-count")).to_have_text("3")
+        # The counter stays on top (sticky) above the answers marked as waiting.
+        first = f"item-{items[0].pk}"
+        page.evaluate(
+            "(id) => window.scrollTo(0, document.getElementById(id).getBoundingClientRect().top"
+            " + window.scrollY - 150)",
+            first,
+        )
+        expect(page.locator(f"#{first} .answer-state")).to_have_attribute("data-state", "pending")
+        target = OUT / "offline-sync-counter.png"
+        page.screenshot(path=str(target))
+        assert target.stat().st_size > 10_000
+    finally:
+        context.close()

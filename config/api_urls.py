@@ -13,6 +13,7 @@ from certification.api import (
     DecisionViewSet,
     MeView,
     OrganisationViewSet,
+    PublicCertificateLookupView,
     PublicCertificateView,
     RegistrationViewSet,
     SchemeViewSet,
@@ -44,6 +45,11 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("audits/<int:pk>/checklist/", AuditChecklistView.as_view(), name="api-audit-checklist"),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path(
+        "public/certificates/lookup/",
+        PublicCertificateLookupView.as_view(),
+        name="api-public-certificate-lookup",
+    ),
     path(
         "public/certificates/<path:number>/",
         PublicCertificateView.as_view(),

@@ -319,7 +319,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -334,6 +334,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_THROTTLE_TOKEN", default="20/min"),
         "public": env.str("API_THROTTLE_PUBLIC", default="120/min"),
+        # Bulk verification (up to 500 numbers a request), per client address.
+        "public_lookup": env.str("API_THROTTLE_PUBLIC_LOOKUP", default="30/min"),
         "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -349,6 +351,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.postprocess",
+    ],
     # One name per set of choices where several models use the same field name.
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "certification.models.Application.State",

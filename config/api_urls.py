@@ -23,6 +23,7 @@ from checklists.api import AuditChecklistView, ChecklistTemplateViewSet
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
+from webhooks.api import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("organizations", OrganisationViewSet, basename="api-organization")
@@ -39,6 +40,7 @@ router.register("certificates", CertificateViewSet, basename="api-certificate")
 router.register("appeals", AppealViewSet, basename="api-appeal")
 router.register("documents", DocumentViewSet, basename="api-document")
 router.register("notifications", NotificationViewSet, basename="api-notification")
+router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

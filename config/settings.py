@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "documents",
     "notifications",
     "oversight",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -371,6 +372,9 @@ SPECTACULAR_SETTINGS = {
         "TraceTestResultEnum": "audits.models.TraceTest.Result",
         "ItemSeverityEnum": "checklists.models.Severity",
         "AnswerResultEnum": "checklists.models.ChecklistAnswer.Result",
+        "TemplateStatusEnum": "checklists.models.ChecklistTemplate.Status",
+        "WebhookEventEnum": "webhooks.models.Event",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
 }
 
@@ -379,6 +383,13 @@ PORTAL_URL = env.str("PORTAL_URL", default="").strip() or None
 PORTAL_TOKEN = env.str("PORTAL_TOKEN", default="").strip() or None
 if PORTAL_URL and not PORTAL_TOKEN:
     raise ImproperlyConfigured("PORTAL_TOKEN must be set when PORTAL_URL is set.")
+
+# Webhooks (certificate events POSTed to the endpoints bodies and regulators register).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# Allow http:// endpoints on a loopback address (local development and tests only).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Pass-2026")
 

@@ -58,6 +58,7 @@ urlpatterns = [
     ),
     path("", include("documents.urls")),
     path("oversight/", include("oversight.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("certification.urls")),
     path("", include("audits.urls")),
     path("", include("notifications.urls")),

@@ -84,6 +84,8 @@ class DocumentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
     (`owner_type`, `owner_id`, `doc_type`, `file`); `download/` hands the file over."""
 
     serializer_class = DocumentSerializer
+    # A document never changes (a new version is a new row): synchronise on its upload.
+    updated_field = "uploaded_at"
     accepts_uploads = True
     parser_classes = [MultiPartParser, FormParser]
     filter_fields = {

@@ -56,6 +56,18 @@ def error_code_table() -> str:
     return "\n".join(lines)
 
 
+def _nullable_reference(prop: dict) -> dict:
+    """`{"allOf": [$ref], "nullable": true}` (what drf-spectacular writes for a nested
+    serializer with allow_null) as OpenAPI 3.0.3 means it: `nullable` counts only beside a
+    `type`, so validators refuse null there. Written instead as `anyOf` the reference or
+    null, which validators and generators agree on."""
+    refs = prop.get("allOf")
+    if not (prop.get("nullable") is True and isinstance(refs, list) and len(refs) == 1):
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("allOf", "nullable")}
+    return {**rest, "anyOf": [refs[0], {"type": "object", "nullable": True, "enum": [None]}]}
+
+
 def postprocess(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: the `ErrorCode` enum (every code an
     error body can carry, with its table) referenced by the error bodies, and the guard code
@@ -71,6 +83,9 @@ def postprocess(result, generator, request, public):
     for name in ("Error", "ValidationError"):
         if name in schemas:
             schemas[name]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    for component in schemas.values():
+        for name, prop in (component.get("properties") or {}).items():
+            component["properties"][name] = _nullable_reference(prop)
     transition = schemas.get("Transition", {}).get("properties", {})
     if "code" in transition:
         transition["code"]["description"] = (

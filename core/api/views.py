@@ -191,7 +191,10 @@ class StableOrderingFilter(OrderingFilter):
 
     def filter_queryset(self, request, queryset, view):
         ordering = list(self.get_ordering(request, queryset, view) or [])
-        if not any(term.lstrip("-") in ("id", "pk") for term in ordering):
+        if not ordering:  # the selector's own order (or the model's), kept
+            ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+        names = {term.lstrip("-") for term in ordering if isinstance(term, str)}
+        if not names & {"id", "pk"}:
             ordering.append("id")
         return queryset.order_by(*ordering)
 

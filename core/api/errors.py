@@ -43,6 +43,7 @@ DOMAIN_CODES: dict[str, str] = {
     "membership_ended": "The membership has ended.",
     "not_editable": "The object can no longer be changed.",
     "restore_window_passed": "The restoration window has passed.",
+    "stage1_missing": "Plan the stage 1 audit before the stage 2 audit.",
     "template_empty": "The checklist template has no items.",
     "template_not_draft": "The checklist template is not a draft.",
 }

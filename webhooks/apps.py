@@ -10,7 +10,11 @@ class WebhooksConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from core.models import LogEntry
+        from core.outbox import register
         from webhooks.receivers import certificate_logged
+        from webhooks.services import OUTBOX_KIND, deliver_from_outbox
+
+        register(OUTBOX_KIND, deliver_from_outbox)
 
         # Every certificate change writes a LogEntry on the certificate (issue and re-issue by
         # the certification services, every transition by core.workflow.execute): one

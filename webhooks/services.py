@@ -34,6 +34,7 @@ from certification.public_lookup import public_certificate_data
 from certification.selectors import has_role
 from core.exceptions import DomainError
 from core.models import User
+from core.outbox import outbox_enqueue
 from core.services import log_transition
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint, new_secret
 
@@ -206,10 +207,9 @@ def endpoints_for(certificate: Certificate, event: str):
 
 def webhook_events_enqueue(*, certificate: Certificate, event: str) -> list[WebhookDelivery]:
     """Record `event` for every endpoint concerned, in the caller's transaction (so the
-    deliveries exist exactly when the change is committed), and send them after commit.
-
-    The one place certificate events become deliveries; the only thing done after commit is
-    `dispatch_deliveries(ids)`."""
+    deliveries exist exactly when the change is committed), with an outbox message each for
+    the first attempt (made after commit). The one place certificate events become
+    deliveries."""
     endpoints = endpoints_for(certificate, event)
     if not endpoints:
         return []
@@ -229,25 +229,25 @@ def webhook_events_enqueue(*, certificate: Certificate, event: str) -> list[Webh
             for endpoint in endpoints
         ]
     )
-    ids = [d.pk for d in deliveries]
-
-    def send() -> None:
-        dispatch_deliveries(ids)
-
-    transaction.on_commit(send)
+    for delivery in deliveries:
+        _enqueue_attempt(delivery.pk)
     return deliveries
 
 
-def dispatch_deliveries(delivery_ids: list[int]) -> None:
-    """Enqueue one delivery task per id (called after the deliveries' transaction commits).
-    A broker failure only logs: the periodic `webhook_deliveries_retry_due` sends them."""
-    from webhooks.tasks import deliver_webhook
+# The outbox kind of a webhook delivery's first attempt (and of a resend).
+OUTBOX_KIND = "webhooks.deliver"
 
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:  # the row is pending; the periodic job picks it up
-            logger.exception("Could not enqueue webhook delivery %s", delivery_id)
+
+def _enqueue_attempt(delivery_id: int) -> None:
+    """Through the transactional outbox (core.outbox): recorded in the caller's
+    transaction, attempted after it commits, swept if the broker is down."""
+    outbox_enqueue(kind=OUTBOX_KIND, payload={"delivery_id": delivery_id})
+
+
+def deliver_from_outbox(*, delivery_id: int) -> None:
+    """The outbox handler: one attempt. A failed attempt is not an outbox failure: the
+    delivery's own backoff schedules the next one (`webhook_deliveries_retry_due`)."""
+    webhook_delivery_attempt(delivery_id=delivery_id)
 
 
 # --- delivering -----------------------------------------------------------------------------
@@ -401,10 +401,5 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery, by: User) -> WebhookDe
     log_transition(
         locked, "resend", by=by, previous=WebhookDelivery.Status.FAILED, target=locked.status
     )
-    ids = [locked.pk]
-
-    def send() -> None:
-        dispatch_deliveries(ids)
-
-    transaction.on_commit(send)
+    _enqueue_attempt(locked.pk)
     return locked

@@ -151,6 +151,8 @@ class PublicCertificateLookupView(APIView):
             "found": sum(1 for row in rows if row["found"]),
             "results": rows,
         }
-        response = Response(PublicLookupResultSerializer(body).data)
+        # The rows are already plain data (public_certificate_data): rendered as they are, not
+        # passed through 500 nested serializers (the schema is PublicLookupResultSerializer's).
+        response = Response(body)
         response["Cache-Control"] = "no-store"
         return response

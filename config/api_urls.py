@@ -13,6 +13,7 @@ from certification.api import (
     DecisionViewSet,
     MeView,
     OrganisationViewSet,
+    PublicCertificateLookupView,
     PublicCertificateView,
     RegistrationViewSet,
     SchemeViewSet,
@@ -33,6 +34,7 @@ from checklists.api import (
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
+from webhooks.api import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("organizations", OrganisationViewSet, basename="api-organization")
@@ -49,6 +51,7 @@ router.register("certificates", CertificateViewSet, basename="api-certificate")
 router.register("appeals", AppealViewSet, basename="api-appeal")
 router.register("documents", DocumentViewSet, basename="api-document")
 router.register("notifications", NotificationViewSet, basename="api-notification")
+router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -79,6 +82,11 @@ urlpatterns = [
         name="api-evidence-thumbnail",
     ),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path(
+        "public/certificates/lookup/",
+        PublicCertificateLookupView.as_view(),
+        name="api-public-certificate-lookup",
+    ),
     path(
         "public/certificates/<path:number>/",
         PublicCertificateView.as_view(),

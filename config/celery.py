@@ -52,4 +52,10 @@ app.conf.beat_schedule = {
         "task": "oversight.push_pending_portal_records",
         "schedule": crontab(minute="*/30"),
     },
+    # Every minute: the webhook deliveries whose next attempt is due (retries with backoff,
+    # and deliveries whose task was lost); each attempt locks its row, so none is sent twice.
+    "retry-due-webhooks": {
+        "task": "webhooks.retry_due",
+        "schedule": crontab(minute="*"),
+    },
 }

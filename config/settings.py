@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "documents",
     "notifications",
     "oversight",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -399,7 +400,7 @@ OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30, minimum=1)
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.auth.ExpiringTokenAuthentication",
+        "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -414,6 +415,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_THROTTLE_TOKEN", default="20/min"),
         "public": env.str("API_THROTTLE_PUBLIC", default="120/min"),
+        # Bulk verification (up to 500 numbers a request), per client address.
+        "public_lookup": env.str("API_THROTTLE_PUBLIC_LOOKUP", default="30/min"),
         "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -435,6 +438,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.postprocess",
+    ],
     # One name per set of choices where several models use the same field name.
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "certification.models.Application.State",
@@ -453,6 +460,9 @@ SPECTACULAR_SETTINGS = {
         "TraceDirectionEnum": "audits.models.TraceTestDirection.Direction",
         "ItemSeverityEnum": "checklists.models.Severity",
         "AnswerResultEnum": "checklists.models.ChecklistAnswer.Result",
+        "TemplateStatusEnum": "checklists.models.ChecklistTemplate.Status",
+        "WebhookEventEnum": "webhooks.models.Event",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
 }
 
@@ -461,6 +471,13 @@ PORTAL_URL = env.str("PORTAL_URL", default="").strip() or None
 PORTAL_TOKEN = env.str("PORTAL_TOKEN", default="").strip() or None
 if PORTAL_URL and not PORTAL_TOKEN:
     raise ImproperlyConfigured("PORTAL_TOKEN must be set when PORTAL_URL is set.")
+
+# Webhooks (certificate events POSTed to the endpoints bodies and regulators register).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# Allow http:// endpoints on a loopback address (local development and tests only).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Pass-2026")
 

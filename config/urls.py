@@ -68,6 +68,7 @@ urlpatterns = [
     path("accounts/two-factor/disable/", views_two_factor.disable, name="two_factor_disable"),
     path("", include("documents.urls")),
     path("oversight/", include("oversight.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("certification.urls")),
     path("", include("checklists.urls")),
     path("", include("audits.urls")),

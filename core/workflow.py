@@ -180,7 +180,7 @@ def transitions_for(obj: models.Model, user: User) -> list[TransitionInfo]:
         if not problem:
             refused = refusal(obj, tr.name, user)
             if refused:
-                reason, code = refused, "forbidden"
+                reason, code = refused, "permission_denied"
         result.append(
             TransitionInfo(
                 name=tr.name,

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -84,6 +84,8 @@ class DocumentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
     (`owner_type`, `owner_id`, `doc_type`, `file`); `download/` hands the file over."""
 
     serializer_class = DocumentSerializer
+    # A document never changes (a new version is a new row): synchronise on its upload.
+    updated_field = "uploaded_at"
     accepts_uploads = True
     parser_classes = [MultiPartParser, FormParser]
     filter_fields = {
@@ -125,7 +127,13 @@ class DocumentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
 
     @extend_schema(
         summary="Download the file",
-        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        description="The file's bytes, sent with the type it was stored with. With remote "
+        "storage (S3), a redirect (302) to a short-lived signed URL instead.",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, "*/*"): OpenApiTypes.BINARY,
+            302: OpenApiResponse(description="Redirect to a short-lived signed URL."),
+        },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def download(self, request, pk=None):

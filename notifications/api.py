@@ -35,6 +35,8 @@ class NotificationViewSet(ReadOnlyApiViewSet):
 
     serializer_class = NotificationSerializer
     no_conflicts = True
+    # A notification is new or read: synchronise on its creation.
+    updated_field = "created_at"
     filter_fields = {
         "category": Filter("category", choices=tuple(Category.values)),
         "is_read": Filter(kind="bool", apply=lambda qs, read: qs.filter(read_at__isnull=not read)),

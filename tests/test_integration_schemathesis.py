@@ -43,6 +43,7 @@ def fuzzing_settings(settings):
         "DEFAULT_THROTTLE_RATES": {
             "token": "10000/min",
             "public": "10000/min",
+            "public_lookup": "10000/min",
             "complaints": "10000/min",
         },
     }

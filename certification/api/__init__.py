@@ -7,7 +7,11 @@ from certification.api.applications import (
     SchemeViewSet,
 )
 from certification.api.cases import AppealViewSet, ComplaintViewSet, RegistrationViewSet
-from certification.api.certificates import CertificateViewSet, PublicCertificateView
+from certification.api.certificates import (
+    CertificateViewSet,
+    PublicCertificateLookupView,
+    PublicCertificateView,
+)
 from certification.api.me import MeView
 from certification.api.reports import SummaryView
 
@@ -19,6 +23,7 @@ __all__ = [
     "DecisionViewSet",
     "MeView",
     "OrganisationViewSet",
+    "PublicCertificateLookupView",
     "PublicCertificateView",
     "RegistrationViewSet",
     "SchemeViewSet",

@@ -174,9 +174,7 @@ class ComplaintViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiVie
     def fetch(self, pk: int):
         return complaint_get_for_user(self.request.user, pk)
 
-    @extend_schema(
-        request=ComplaintCreateSerializer, responses={201: ComplaintSerializer}, auth=[{}]
-    )
+    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
     def create(self, request):
         given = ComplaintCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)

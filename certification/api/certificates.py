@@ -13,15 +13,13 @@ from certification.api.serializers import (
     CertificateListSerializer,
     CertificateSerializer,
     PublicCertificateSerializer,
+    PublicLookupResultSerializer,
+    PublicLookupSerializer,
     SuspendSerializer,
 )
 from certification.models import Certificate
-from certification.selectors import (
-    certificate_for_public,
-    certificate_get_for_user,
-    certificates_visible_to,
-    stop_use_notice_of,
-)
+from certification.public_lookup import public_certificates_lookup
+from certification.selectors import certificate_get_for_user, certificates_visible_to
 from certification.services import (
     certificate_reinstate,
     certificate_suspend,
@@ -77,7 +75,11 @@ class CertificateViewSet(TransitionsMixin, ReadOnlyApiViewSet):
 
     @extend_schema(
         summary="Download the generated certificate (.docx, newest version)",
-        responses={(200, DOCX): OpenApiTypes.BINARY},
+        description="The bytes of the .docx file (sent with its own content type).",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, DOCX): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def document(self, request, pk=None):
@@ -99,40 +101,59 @@ class PublicCertificateView(APIView):
     """Anyone may check a certificate by its number: holder, standard, scope, state, dates,
     body, and whether it is the current version (else the current number)."""
 
+    public = True
+    authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "public"
 
-    @extend_schema(responses={200: PublicCertificateSerializer}, auth=[{}])
+    @extend_schema(
+        summary="Verify a certificate by its number", responses=PublicCertificateSerializer
+    )
     def get(self, request, number: str):
         if "\x00" in number:
             raise exceptions.NotFound()
-        certificate, current = certificate_for_public(number)
-        notice = stop_use_notice_of(certificate)
-        data = {
-            "number": certificate.number,
-            "holder": certificate.enterprise.name,
-            "standard": certificate.standard,
-            "sector_standard": certificate.sector_standard,
-            "decision_number": certificate.decision.number,
-            "scope": {
-                "products": certificate.products,
-                "sites": certificate.sites,
-                "stages": certificate.stages,
-            },
-            "state": certificate.state,
-            "state_label": certificate.get_state_display(),
-            "issued": certificate.issued_on,
-            "initially_certified_on": certificate.initially_certified_on,
-            "valid_from": certificate.valid_from,
-            "valid_until": certificate.valid_until,
-            "lapsed_from": certificate.lapsed_from,
-            "lapsed_until": certificate.lapsed_until,
-            "body": certificate.body.name,
-            "is_current": certificate.is_current,
-            "current_number": current.number if current is not None else None,
-            "stop_use_by": notice.deadline if notice is not None else None,
-        }
+        data = public_certificates_lookup([number]).get(number.strip())
+        if data is None:
+            raise exceptions.NotFound()
         response = Response(PublicCertificateSerializer(data).data)
         response["Cache-Control"] = "no-cache"
+        return response
+
+
+class PublicCertificateLookupView(APIView):
+    """Bulk verification for the national portal and large buyers: `POST {"numbers": [...]}`
+    with up to 500 numbers; one row per distinct number, in the order asked, with the same
+    public data as the single lookup (or `found: false`). Its own rate limit per address
+    (API_THROTTLE_PUBLIC_LOOKUP, default 30 requests a minute)."""
+
+    public = True
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "public_lookup"
+    no_conflicts = True
+
+    @extend_schema(
+        summary="Verify up to 500 certificates at once",
+        request=PublicLookupSerializer,
+        responses={200: PublicLookupResultSerializer},
+    )
+    def post(self, request):
+        given = PublicLookupSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        found = public_certificates_lookup(given.validated_data["numbers"])
+        rows = [
+            {"number": number, "found": data is not None, "certificate": data}
+            for number, data in found.items()
+        ]
+        body = {
+            "count": len(rows),
+            "found": sum(1 for row in rows if row["found"]),
+            "results": rows,
+        }
+        # The rows are already plain data (public_certificate_data): rendered as they are, not
+        # passed through 500 nested serializers (the schema is PublicLookupResultSerializer's).
+        response = Response(body)
+        response["Cache-Control"] = "no-store"
         return response

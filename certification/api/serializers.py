@@ -290,14 +290,32 @@ class SuspendSerializer(CommentSerializer):
     until = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class PublicProductSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    gtin = serializers.CharField(allow_blank=True, help_text="GTIN (8 to 14 digits) or empty.")
+
+
+class PublicSiteSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+
+
+class PublicScopeSerializer(serializers.Serializer):
+    """What the certificate covers: products, sites and supply-chain stages."""
+
+    products = PublicProductSerializer(many=True)
+    sites = PublicSiteSerializer(many=True)
+    stages = serializers.ListField(child=serializers.ChoiceField(choices=SupplyChainStage.choices))
+
+
 class PublicCertificateSerializer(serializers.Serializer):
     number = serializers.CharField()
     holder = serializers.CharField()
     standard = serializers.CharField()
     sector_standard = serializers.CharField(allow_blank=True)
     decision_number = serializers.CharField(allow_blank=True)
-    scope = serializers.DictField(help_text="products, sites and supply-chain stages")
-    state = serializers.CharField()
+    scope = PublicScopeSerializer()
+    state = serializers.ChoiceField(choices=Certificate.State.choices)
     state_label = serializers.CharField()
     issued = serializers.DateField()
     initially_certified_on = serializers.DateField(allow_null=True)
@@ -311,11 +329,38 @@ class PublicCertificateSerializer(serializers.Serializer):
     )
     body = serializers.CharField()
     is_current = serializers.BooleanField()
-    current_number = serializers.CharField(allow_null=True)
+    current_number = serializers.CharField(
+        allow_null=True, help_text="The number of the certificate that replaced this one."
+    )
     stop_use_by = serializers.DateField(
         allow_null=True,
         help_text="Suspended or withdrawn: the holder must stop using the certificate by then.",
     )
+
+
+# The most numbers one bulk lookup may ask about.
+LOOKUP_MAX_NUMBERS = 500
+
+
+class PublicLookupSerializer(serializers.Serializer):
+    numbers = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        min_length=1,
+        max_length=LOOKUP_MAX_NUMBERS,
+        help_text=f"Up to {LOOKUP_MAX_NUMBERS} certificate numbers (case ignored).",
+    )
+
+
+class PublicLookupRowSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="The number as asked.")
+    found = serializers.BooleanField()
+    certificate = PublicCertificateSerializer(allow_null=True)
+
+
+class PublicLookupResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Distinct numbers asked.")
+    found = serializers.IntegerField(help_text="How many of them are certificates.")
+    results = PublicLookupRowSerializer(many=True)
 
 
 # --- Registrations, appeals, complaints -------------------------------------------------------

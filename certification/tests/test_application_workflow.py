@@ -357,7 +357,7 @@ def test_the_transition_list_says_what_each_person_may_do_and_why_not(
     assert set(for_staff) == {"request_revision", "reject", "accept", "withdraw"}
     assert for_staff["reject"].allowed and for_staff["request_revision"].allowed
     assert not for_staff["accept"].allowed and for_staff["accept"].code == "body_not_registered"
-    assert not for_staff["withdraw"].allowed and for_staff["withdraw"].code == "forbidden"
+    assert not for_staff["withdraw"].allowed and for_staff["withdraw"].code == "permission_denied"
     for_enterprise = {t.name: t for t in transitions_for(under_review, enterprise_user)}
     assert for_enterprise["withdraw"].allowed
     assert not for_enterprise["reject"].allowed and for_enterprise["reject"].reason

@@ -29,9 +29,63 @@ from documents.validation import DocumentRejected
 
 
 class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most 100). The body gives the links (`next`,
+    `previous`) and the numbers (`page`, `pages`, `next_page`, `previous_page`), so a client
+    can follow either."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_paginated_response(self, data):
+        page = self.page
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "next_page": page.next_page_number() if page.has_next() else None,
+                "previous_page": page.previous_page_number() if page.has_previous() else None,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        number = {"type": "integer", "minimum": 1}
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": [
+                "count",
+                "page",
+                "pages",
+                "next_page",
+                "previous_page",
+                "next",
+                "previous",
+                "results",
+            ],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "description": "Rows in all pages."},
+                "page": {**number, "description": "This page's number."},
+                "pages": {**number, "description": "How many pages there are."},
+                "next_page": {
+                    **number,
+                    "nullable": True,
+                    "description": "`?page=` of the next page.",
+                },
+                "previous_page": {
+                    **number,
+                    "nullable": True,
+                    "description": "`?page=` of the previous page.",
+                },
+                "next": {**link, "description": "The next page's URL."},
+                "previous": {**link, "description": "The previous page's URL."},
+                "results": schema,
+            },
+        }
 
 
 # --- Errors -------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 
@@ -38,16 +36,3 @@ def tokens_revoke(*, user) -> int:
     """Delete every API token of `user`; how many there were."""
     deleted, _by_model = Token.objects.filter(user=user).delete()
     return deleted
-
-
-class ExpiringTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`, refused (401) once the token is older than its lifetime."""
-
-    def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if token_expired(token):
-            token.delete()
-            raise exceptions.AuthenticationFailed(
-                _("Token has expired. Ask auth/token/ for a new one.")
-            )
-        return user, token

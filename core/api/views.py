@@ -7,7 +7,7 @@
 - `TokenView` (same lockout as the sign-in page), `ScopedThrottle`, `NotFoundView`.
 """
 
-import copy
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +15,10 @@ from typing import Any
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
@@ -119,6 +120,107 @@ class FieldFilter(BaseFilterBackend):
         return parameters
 
 
+def updated_field_of(view) -> str | None:
+    """The field that changes whenever a row of the view's collection changes: the view's
+    `updated_field`, else `updated_at` when the model has it."""
+    declared = getattr(view, "updated_field", None)
+    if declared:
+        return declared
+    serializer = getattr(view, "serializer_class", None)
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is not None and any(f.name == "updated_at" for f in model._meta.fields):
+        return "updated_at"
+    return None
+
+
+def parse_moment(raw: str) -> datetime.datetime | None:
+    """An ISO 8601 date-time (a date means its midnight, local time), aware; None if not one."""
+    raw = raw.strip().replace(" ", "+")  # a `+` sent unescaped in a query string
+    moment = parse_datetime(raw)
+    if moment is None:
+        day = parse_date(raw)
+        if day is None:
+            return None
+        moment = datetime.datetime.combine(day, datetime.time())
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+class UpdatedSinceFilter(BaseFilterBackend):
+    """`?updated_since=<ISO 8601 date-time>`: the rows created or changed at or after that
+    moment, for incremental synchronisation (with `?ordering=updated_at`)."""
+
+    param = "updated_since"
+
+    def filter_queryset(self, request, queryset, view):
+        raw = request.query_params.get(self.param)
+        field = updated_field_of(view)
+        if raw in (None, "") or field is None:
+            return queryset
+        try:
+            moment = parse_moment(raw) if "\x00" not in raw else None
+        except ValueError:  # a well-formed date that does not exist (31 February)
+            moment = None
+        if moment is None:
+            raise exceptions.ValidationError(
+                {self.param: [_("Enter a date and time in ISO 8601, e.g. 2026-05-01T08:00:00Z.")]}
+            )
+        return queryset.filter(**{f"{field}__gte": moment})
+
+    def get_schema_operation_parameters(self, view):
+        if updated_field_of(view) is None:
+            return []
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": "Only rows created or changed at or after this moment "
+                "(ISO 8601). Sync with `ordering=updated_at`.",
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` over the view's `ordering_fields` plus its updated field and `id`, listed
+    in the schema; the id always breaks ties, so paging never skips or repeats a row."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        names = list(getattr(view, "ordering_fields", None) or [])
+        updated = updated_field_of(view)
+        for extra in (updated, "id"):
+            if extra and extra not in names:
+                names.append(extra)
+        return [(name, name) for name in names]
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = list(self.get_ordering(request, queryset, view) or [])
+        if not ordering:  # the selector's own order (or the model's), kept
+            ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+        names = {term.lstrip("-") for term in ordering if isinstance(term, str)}
+        if not names & {"id", "pk"}:
+            ordering.append("id")
+        return queryset.order_by(*ordering)
+
+    def get_schema_operation_parameters(self, view):
+        names = [name for name, _label in self.get_valid_fields(None, view)]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Order by this field (`-` first: descending). "
+                "Ties are broken by `id`.",
+                "schema": {
+                    "type": "string",
+                    "enum": [value for name in names for value in (name, f"-{name}")],
+                },
+            }
+        ]
+
+
 # --- Collections --------------------------------------------------------------------------
 
 
@@ -128,8 +230,10 @@ class ApiViewSet(GenericViewSet):
     Subclasses give `visible()` (the rows the user may see, loaded for the serializer) and
     `fetch(pk)` (one row, Http404 when the user may not see it)."""
 
-    filter_backends = [FieldFilter, SearchFilter, OrderingFilter]
+    filter_backends = [FieldFilter, UpdatedSinceFilter, SearchFilter, StableOrderingFilter]
     filter_fields: dict[str, Filter] = {}
+    # The field `?updated_since=` compares (default: the model's `updated_at`).
+    updated_field: str | None = None
     list_serializer_class: type[serializers.Serializer] | None = None
 
     def visible(self):
@@ -222,19 +326,15 @@ class TransitionsMixin:
         rows = [row for row in transitions_for(obj, request.user) if row.name in self.steps]
         return Response(TransitionSerializer(rows, many=True).data)
 
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"transitions/(?P<name>[a-z_]+)",
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def transition(self, request, pk=None, name=None):
+    # name → the request serializer of that transition (set by `with_transitions`).
+    step_requests: dict[str, type[serializers.Serializer]] = {}
+
+    def make_transition(self, request, name: str) -> Response:
+        """`POST …/{id}/transitions/<name>/`: state and permission first (409 / 403), then the
+        fields (400), then the step's service; 200 with the updated object."""
         obj = self.get_object()
-        step = self.steps.get(name)
-        if step is None:
-            raise exceptions.NotFound(_("No such transition."))
-        fields = step.fields or CommentSerializer
+        step = self.steps[name]
+        fields = self.step_requests.get(name) or step.fields or CommentSerializer
         given = fields(data=request.data, context=self.get_serializer_context())
         if not given.is_valid():
             # State and permission come first, as in core.workflow.execute.
@@ -254,45 +354,88 @@ class TransitionsMixin:
         return Response(LogEntrySerializer(history_of(obj), many=True).data)
 
 
-def _transition_request(viewset: type) -> type[serializers.Serializer]:
-    """For the schema: comment plus every field any of the viewset's transitions takes."""
-    fields: dict[str, serializers.Field] = {
-        "comment": serializers.CharField(
-            max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True
-        )
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _required_copy(field: serializers.Field) -> serializers.Field:
+    """A new instance of `field` that must be given (and not blank)."""
+    kwargs = {k: v for k, v in field._kwargs.items() if k not in ("default", "required")}
+    if isinstance(field, serializers.CharField):
+        kwargs["allow_blank"] = False
+    return type(field)(*field._args, required=True, **kwargs)
+
+
+def _transition_custom(model: type, name: str) -> dict:
+    for field in model._meta.fields:
+        if hasattr(field, "get_all_transitions"):
+            for tr in field.get_all_transitions(model):
+                if tr.name == name:
+                    return tr.custom
+    return {}
+
+
+def _step_request(model: type, viewset: type, name: str, step: Step) -> type:
+    """The request serializer of one transition: `comment` plus the step's own fields, those
+    the transition requires (`custom["requires"]`) marked required."""
+    base = step.fields or CommentSerializer
+    custom = _transition_custom(model, name)
+    requires = tuple(custom.get("requires", ()))
+    declared = base._declared_fields
+    overrides = {
+        field_name: _required_copy(declared[field_name])
+        for field_name in requires
+        if field_name in declared and not declared[field_name].required
     }
-    for step in viewset.steps.values():
-        if step.fields is None:
-            continue
-        for name, field in step.fields._declared_fields.items():
-            if name not in fields:
-                field = copy.deepcopy(field)
-                field.required = False
-                fields[name] = field
+    model_name = model.__name__
     return type(
-        f"{viewset.__name__.removesuffix('ViewSet')}TransitionRequest",
-        (serializers.Serializer,),
-        fields,
+        f"{model_name}{_camel(name)}Serializer",
+        (base,),
+        {
+            **overrides,
+            "__doc__": f"What the transition `{name}` takes.",
+        },
     )
 
 
+def _step_action(name: str, label: str, request: type, detail: type) -> Callable:
+    def handler(self, req, pk=None):
+        return self.make_transition(req, name)
+
+    handler.__name__ = f"transition_{name}"
+    handler.__doc__ = f"{label}."
+    handler = action(
+        detail=True,
+        methods=["post"],
+        url_path=f"transitions/{name}",
+        url_name=f"transition-{name.replace('_', '-')}",
+        pagination_class=None,
+        filter_backends=[],
+    )(handler)
+    # After @action (which replaces the function's kwargs, where the schema is kept).
+    return extend_schema(
+        summary=f"Transition `{name}`: {label}",
+        request=request,
+        responses={200: detail},
+    )(handler)
+
+
 def with_transitions(viewset: type) -> type:
-    """Class decorator: documents the transition endpoints of `viewset` (names, body, reply)."""
+    """Class decorator: one endpoint per transition of `viewset`, `POST
+    …/{id}/transitions/<name>/`, each with its own request schema (what that transition
+    needs), and the documentation of `transitions/` and `history/`."""
     detail = viewset.serializer_class
+    model = detail.Meta.model
+    viewset.step_requests = {}
+    for name, step in viewset.steps.items():
+        request = _step_request(model, viewset, name, step)
+        viewset.step_requests[name] = request
+        label = str(_transition_custom(model, name).get("label", name))
+        setattr(viewset, f"transition_{name}", _step_action(name, label, request, detail))
     extend_schema_view(
         transitions=extend_schema(
             summary="What the current user may do now, and why not",
             responses=TransitionSerializer(many=True),
-        ),
-        transition=extend_schema(
-            summary="Make a transition",
-            parameters=[
-                OpenApiParameter(
-                    "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(viewset.steps)
-                )
-            ],
-            request=_transition_request(viewset),
-            responses={200: detail},
         ),
         history=extend_schema(
             summary="The object's log entries, oldest first",
@@ -305,7 +448,7 @@ def with_transitions(viewset: type) -> type:
 # --- Token --------------------------------------------------------------------------------
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     otp = serializers.CharField(
@@ -326,15 +469,16 @@ class TokenView(APIView):
     which part was wrong; repeated failures lock the account from that address (django-axes,
     the same rule as the sign-in page); throttled per address."""
 
+    public = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "token"
     no_conflicts = True
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer})
     def post(self, request):
-        given = TokenRequestSerializer(data=request.data)
+        given = CredentialsSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         # django-axes records and locks on the Django request (its middleware answers 429).
         user = authenticate(

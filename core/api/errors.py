@@ -13,9 +13,11 @@ from django.apps import apps
 GENERAL_CODES: dict[str, tuple[int, str]] = {
     "invalid": (400, "Some fields are invalid: `errors` has the messages by field."),
     "parse_error": (400, "The request body could not be read (malformed JSON or form)."),
+    "bad_request": (400, "The request could not be read (too many files or fields, bad headers)."),
     "not_authenticated": (401, "No credentials were sent."),
     "authentication_failed": (401, "The credentials are wrong, or the account is inactive."),
     "permission_denied": (403, "You may not do this; `detail` says why."),
+    "two_factor_required": (403, "Finish two-factor sign-in first (the token endpoint takes `otp`)."),
     "not_found": (404, "No such object, or one you may not see."),
     "method_not_allowed": (405, "This method is not allowed here."),
     "not_acceptable": (406, "The response cannot be given in the format asked for."),
@@ -34,6 +36,7 @@ DOMAIN_CODES: dict[str, str] = {
     "application_not_in_evaluation": "The application is not in evaluation.",
     "audit_not_in_progress": "The audit is not in progress.",
     "audit_open": "An audit of this kind is already open.",
+    "body_code_missing": "The certification body has no code for its decision numbers.",
     "certificate_not_active": "The certificate is not valid.",
     "checklist_missing": "The audit has no checklist.",
     "conflict_declared": "A team member declared a conflict of interest.",
@@ -46,6 +49,7 @@ DOMAIN_CODES: dict[str, str] = {
     "stage1_missing": "Plan the stage 1 audit before the stage 2 audit.",
     "template_empty": "The checklist template has no items.",
     "template_not_draft": "The checklist template is not a draft.",
+    "upload_key_used": "This upload key is already used.",
 }
 
 

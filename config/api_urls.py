@@ -22,6 +22,7 @@ from checklists.api import AuditChecklistView, ChecklistTemplateViewSet
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
+from signing.api import PublicVerifyFileView
 
 router = SimpleRouter()
 router.register("organizations", OrganisationViewSet, basename="api-organization")
@@ -44,6 +45,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("audits/<int:pk>/checklist/", AuditChecklistView.as_view(), name="api-audit-checklist"),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path("public/verify-file/", PublicVerifyFileView.as_view(), name="api-public-verify-file"),
     path(
         "public/certificates/<path:number>/",
         PublicCertificateView.as_view(),

@@ -57,6 +57,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("documents.urls")),
+    path("", include("signing.urls")),
     path("oversight/", include("oversight.urls")),
     path("", include("certification.urls")),
     path("", include("audits.urls")),

@@ -108,6 +108,8 @@ class Organisation(TimeStampedModel):
         help_text=_("Number of the certificate of registration for certification activities."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Certification bodies: drawn on their PDF certificates (PNG or JPEG, uploaded by staff).
+    logo = models.FileField(_("logo"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

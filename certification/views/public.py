@@ -64,6 +64,11 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         )
         return _public(response)
     current, versions = certificate_lineage(certificate)
+    from signing.selectors import current_signed_pdf
+
+    signed_pdf = (
+        current_signed_pdf(current) if current.state != Certificate.State.WITHDRAWN else None
+    )
     response = render(
         request,
         "certification/verify_detail.html",
@@ -74,6 +79,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             "current": current,
             "is_current": current.pk == certificate.pk,
             "versions": versions,
+            "signed_pdf": signed_pdf,
             "form": VerifySearchForm(),
         },
     )

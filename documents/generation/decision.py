@@ -63,7 +63,9 @@ def _article(document, number: int, text: str) -> None:
     add_run(paragraph, text)
 
 
-def _articles(document, decision, certificate) -> None:
+def article_texts(decision, certificate) -> list[str]:
+    """The articles (Điều 1, 2, 3) of the decision, as text: the .docx and the PDF share them."""
+    texts: list[str] = []
     application = decision.application
     enterprise = application.enterprise
     standard = certificate.standard if certificate else application.scheme.standard
@@ -72,9 +74,7 @@ def _articles(document, decision, certificate) -> None:
     )
     if decision.outcome == "granted":
         number = certificate.number if certificate else "…"
-        _article(
-            document,
-            1,
+        texts.append(
             f"Cấp Giấy chứng nhận số {number} cho {holder}: hệ thống truy xuất nguồn gốc sản "
             f"phẩm, hàng hóa phù hợp tiêu chuẩn {standard}, với phạm vi "
             f"{_scope_text(application, certificate)}.",
@@ -89,34 +89,32 @@ def _articles(document, decision, certificate) -> None:
             if certificate and certificate.next_surveillance_due
             else ""
         )
-        _article(
-            document,
-            2,
+        texts.append(
             f"Giấy chứng nhận có hiệu lực {valid}. {enterprise.name} có trách nhiệm duy trì hệ "
             f"thống truy xuất nguồn gốc phù hợp tiêu chuẩn, chịu sự đánh giá giám sát định kỳ "
             f"ít nhất mỗi năm một lần{surveillance} và sử dụng giấy chứng nhận đúng quy định.",
         )
     else:
         reasons = f" Lý do: {decision.reasons.strip()}" if decision.reasons.strip() else ""
-        _article(
-            document,
-            1,
+        texts.append(
             f"Không cấp giấy chứng nhận hệ thống truy xuất nguồn gốc phù hợp tiêu chuẩn "
             f"{standard} cho {holder}.{reasons}",
         )
         days = application.scheme.appeal_days
-        _article(
-            document,
-            2,
+        texts.append(
             f"{enterprise.name} có quyền khiếu nại quyết định này trong thời hạn {days} ngày kể "
             f"từ ngày nhận được Quyết định.",
         )
-    _article(
-        document,
-        3,
+    texts.append(
         f"Quyết định này có hiệu lực kể từ ngày ký. {enterprise.name} và các bộ phận có liên "
         f"quan chịu trách nhiệm thi hành Quyết định này./.",
     )
+    return texts
+
+
+def _articles(document, decision, certificate) -> None:
+    for number, text in enumerate(article_texts(decision, certificate), start=1):
+        _article(document, number, text)
 
 
 def _footer(document, decision) -> None:

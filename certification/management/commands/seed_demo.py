@@ -10,6 +10,7 @@ from certification.models import Membership, Organisation, Province, Role, Secto
 from certification.services import membership_grant
 from checklists.models import ChecklistTemplate
 from core.models import User
+from signing.demo import ensure_demo_signing
 
 PROVINCE = {
     "code": "gia-lai",
@@ -123,6 +124,8 @@ class Command(BaseCommand):
                 )
         if not ChecklistTemplate.objects.exists():
             call_command("import_checklists", stdout=self.stdout)
+        # Before the workflow: its grants sign their certificates after commit.
+        ensure_demo_signing(orgs["body"])
         seed_workflow(people=people, orgs=orgs, province=province)
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,17 @@
+"""Reads of the signing app."""
+
+from signing.models import SignedPdf, SigningCertificate
+
+
+def current_signed_pdf(certificate) -> SignedPdf | None:
+    """The newest signed edition of `certificate` (one query), or None."""
+    return (
+        SignedPdf.objects.select_related("document")
+        .filter(certificate=certificate)
+        .order_by("-edition")
+        .first()
+    )
+
+
+def signing_certificates_of(body):
+    return SigningCertificate.objects.filter(body=body).order_by("retired_at", "-not_after")

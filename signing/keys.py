@@ -35,9 +35,9 @@ def _password() -> bytes | None:
 
 @functools.lru_cache(maxsize=32)
 def _load_pkcs12(path: str, mtime_ns: int, password: bytes | None):
-    from pyhanko.sign import signers
+    from signing.pdf import KeptKeySigner
 
-    signer = signers.SimpleSigner.load_pkcs12(path, passphrase=password)
+    signer = KeptKeySigner.load_pkcs12(path, passphrase=password)
     if signer is None:
         raise SigningKeyUnavailable(f"The PKCS#12 file {path} could not be opened.")
     return signer

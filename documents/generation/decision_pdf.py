@@ -115,6 +115,7 @@ def render_decision_pdf(decision, certificate=None, *, demo: bool = False) -> by
         subject=f"Quyết định chứng nhận — {application.enterprise.name}",
         author=body.name,
         margins=(30, 20, 15),
+        styles=("", "B", "I", "BI"),
     )
     pdf.add_page()
     _header(pdf, decision)

@@ -31,9 +31,10 @@ def font_file(style: str = "") -> Path:
     return fontpkg.path(FAMILY, weight=weight, style=slant)
 
 
-def register_fonts(pdf) -> None:
-    """Make the family available to an fpdf2 document under PDF_NAME in every style."""
-    for style in STYLES:
+def register_fonts(pdf, styles=tuple(STYLES)) -> None:
+    """Make the family available to an fpdf2 document under PDF_NAME in `styles` (each style
+    registered is embedded as a subset: register only those the document uses)."""
+    for style in styles:
         pdf.add_font(PDF_NAME, style, str(font_file(style)))
 
 

@@ -16,9 +16,11 @@ RED = (176, 0, 32)
 class Page(FPDF):
     """An A4 PDF/A-2B document in the project's font, with helpers that NFC-normalise text."""
 
-    def __init__(self, *, title: str, subject: str, author: str, margins=(20, 18, 20)):
+    def __init__(
+        self, *, title: str, subject: str, author: str, margins=(20, 18, 20), styles=("", "B", "I")
+    ):
         super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance="PDF/A-2B")
-        register_fonts(self)
+        register_fonts(self, styles)
         self.set_margins(*margins)
         self.set_auto_page_break(True, margin=18)
         self.set_title(nfc(title))

@@ -5,6 +5,7 @@ and the signature block. Signed afterwards (signing.services) with the body's ke
 import io
 import logging
 
+from django.conf import settings
 from fpdf.enums import XPos, YPos
 
 from documents.generation.certificate import qr_png, verification_url
@@ -57,6 +58,7 @@ def certificate_face(certificate) -> dict:
         "signer_name": signer.get_full_name() if signer else "",
         "signer_title": "Giám đốc",
         "verify_url": verification_url(certificate.number),
+        "check_file_url": f"{settings.SITE_URL}/verify/file/",
     }
 
 
@@ -229,7 +231,7 @@ def _footer(pdf: Page, face: dict, *, demo: bool) -> None:
     pdf.font(7.5, "B" if demo else "")
     note = (
         "BẢN DEMO — không có giá trị pháp lý (ký bằng chứng thư số thử nghiệm). " if demo else ""
-    ) + "Bản điện tử có chữ ký số; kiểm tra tệp tại /verify/file/ của trang tra cứu."
+    ) + f"Bản điện tử có chữ ký số; kiểm tra tệp tại {face['check_file_url']}"
     pdf.multi_cell(182, 3.6, nfc(note), align="C")
     pdf.set_text_color(*DARK)
 

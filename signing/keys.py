@@ -70,20 +70,29 @@ def body_signer(body) -> Iterator:
             ) from exc
         return
     if backend == "pkcs11":
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11
 
         label = _for_body(settings.SIGNING_PKCS11_KEY_LABEL, body)
+        token_label = settings.SIGNING_PKCS11_TOKEN_LABEL
         try:
             session = pkcs11.open_pkcs11_session(
                 settings.SIGNING_PKCS11_MODULE,
                 slot_no=settings.SIGNING_PKCS11_SLOT,
-                token_label=settings.SIGNING_PKCS11_TOKEN_LABEL or None,
+                token_criteria=TokenCriteria(label=token_label) if token_label else None,
                 user_pin=settings.SIGNING_PKCS11_PIN or None,
             )
         except Exception as exc:  # the PKCS#11 library raises its own types
             raise SigningKeyUnavailable(f"The PKCS#11 token could not be opened: {exc}") from exc
         try:
-            yield pkcs11.PKCS11Signer(session, cert_label=label, key_label=label)
+            try:
+                signer = pkcs11.PKCS11Signer(session, cert_label=label, key_label=label)
+                signer.signing_cert  # noqa: B018 - fetched now, so a missing label fails here
+            except Exception as exc:
+                raise SigningKeyUnavailable(
+                    f"No key and certificate labelled {label!r} on the PKCS#11 token: {exc}"
+                ) from exc
+            yield signer
         finally:
             session.close()
         return

@@ -1,6 +1,6 @@
 """Reads of the signing app."""
 
-from signing.models import SignedPdf, SigningCertificate
+from signing.models import SignedPdf
 
 
 def current_signed_pdf(certificate) -> SignedPdf | None:
@@ -11,7 +11,3 @@ def current_signed_pdf(certificate) -> SignedPdf | None:
         .order_by("-edition")
         .first()
     )
-
-
-def signing_certificates_of(body):
-    return SigningCertificate.objects.filter(body=body).order_by("retired_at", "-not_after")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,7 +18,6 @@ from certification.models import Organisation, Role
 from certification.selectors import organisations_for_role
 from documents.validation import DocumentRejected
 from signing.models import SigningCertificate
-from signing.selectors import signing_certificates_of
 from signing.services import body_logo_set, signing_certificate_register, signing_certificate_retire
 
 CERTIFICATE_MAX_BYTES = 64 * 1024
@@ -42,11 +42,19 @@ def _staff_body(user, pk: int) -> Organisation:
 
 
 def _page(request: HttpRequest, *, errors=(), status: int = 200) -> HttpResponse:
-    bodies = list(organisations_for_role(request.user, Role.CB_STAFF).order_by("name"))
+    bodies = list(
+        organisations_for_role(request.user, Role.CB_STAFF)
+        .order_by("name")
+        .prefetch_related(
+            Prefetch(
+                "signing_certificates",
+                queryset=SigningCertificate.objects.order_by("retired_at", "-not_after"),
+                to_attr="signing_list",
+            )
+        )
+    )
     if not bodies:
         raise PermissionDenied(_("Only the staff of a certification body use this page."))
-    for body in bodies:
-        body.signing_list = list(signing_certificates_of(body))
     return render(
         request,
         "signing/settings.html",

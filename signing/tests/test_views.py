@@ -63,6 +63,14 @@ def test_the_page_says_an_issued_file_is_valid_and_stores_nothing(client, signed
     assert stored_files(settings) == before
 
 
+def test_checking_a_file_reads_a_fixed_number_of_queries(
+    client, signed, django_assert_max_num_queries
+):
+    data = pdf_bytes(signed)
+    with django_assert_max_num_queries(8):
+        assert client.post(PAGE, {"file": upload(data)}).status_code == 200
+
+
 def test_the_page_says_a_withdrawn_certificates_file_is_withdrawn(
     client, signed, issued_certificate, cb_staff
 ):

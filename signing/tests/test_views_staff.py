@@ -25,6 +25,30 @@ def test_an_officer_sees_the_page_with_an_empty_state(client, cb_staff):
     assert b"empty-state" in response.content
 
 
+def test_the_page_reads_a_fixed_number_of_queries_however_many_certificates(
+    client, cb_staff, body, django_assert_max_num_queries
+):
+    import datetime
+
+    from django.utils import timezone
+
+    for n in range(5):
+        SigningCertificate.objects.create(
+            body=body,
+            subject=f"CN=key {n}",
+            issuer="CN=CA",
+            serial_number=str(n),
+            fingerprint=f"{n:064x}",
+            certificate_pem="-",
+            not_before=timezone.now(),
+            not_after=timezone.now() + datetime.timedelta(days=365),
+        )
+    client.force_login(cb_staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(PAGE)
+    assert response.content.count(b"CN=key") == 5
+
+
 def test_someone_who_is_not_an_officer_is_refused(client, decider, enterprise_user):
     for user in (decider, enterprise_user):
         client.force_login(user)

@@ -52,5 +52,6 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def rate() -> tuple[int, int]:
     """(requests, seconds) allowed per client address, from API_THROTTLE_VERIFY_FILE (DRF's
     "20/hour" form, shared with the API)."""
-    number, period = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["verify_file"].split("/")
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES") or {}
+    number, period = rates.get("verify_file", "20/hour").split("/")
     return int(number), _PERIODS[period.strip()[0]]

@@ -44,6 +44,7 @@ def fuzzing_settings(settings):
             "token": "10000/min",
             "public": "10000/min",
             "complaints": "10000/min",
+            "verify_file": "10000/min",
         },
     }
     cache.clear()

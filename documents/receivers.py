@@ -1,60 +1,63 @@
-"""Reactions to committed transitions: a new certificate gets its certificate and decision
-documents; an approved audit report gets the audit report and findings report documents."""
+"""Documents made after a change, through the outbox (core.outbox): a new certificate gets
+its certificate and decision documents; an approved audit report gets the audit report and
+findings report documents.
 
-import logging
+Connected (documents.apps) to `post_save` of core.LogEntry, so the outbox messages are written
+in the same transaction as the change: the certification services log "issue" (grant) and
+"reissue" (scope extension) on the new certificate right after creating it, and
+core.workflow.execute logs the audit's "approve_report". The documents are generated after
+the commit by the outbox's delivery (a worker, or the `deliver_outbox` sweeper when the broker
+was down); generation is idempotent (one document per `source_key`).
+"""
 
 from django.contrib.contenttypes.models import ContentType
 
 from core.models import LogEntry
 
-logger = logging.getLogger(__name__)
-
-# Transitions after which a new certificate row exists.
-CERTIFICATE_CREATING = frozenset({"grant", "reissue"})
+# Log entries written on a certificate right after the row is created.
+CERTIFICATE_CREATING = frozenset({"issue", "reissue"})
 # The audit transition after which its report is final.
 REPORT_APPROVED = "approve_report"
 
 
-def _new_certificate(entry: LogEntry):
-    """The certificate a grant or re-issue created: named in the entry's data when the
-    service put it there, else the newest certificate of the application (grant) or of the
-    certificate's base number (re-issue logged on a certificate)."""
-    from certification.models import Application, Certificate
+def enqueue_certificate_documents(certificate) -> None:
+    """Outbox messages for the certificate's document and its decision's document."""
+    from core.outbox import outbox_enqueue
 
-    certificates = Certificate.objects.order_by("-version", "-id")
-    named = entry.data.get("certificate_id") or entry.data.get("certificate")
-    if str(named or "").isdigit():
-        return certificates.filter(pk=int(named)).first()
-    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-    if model is Application:
-        return certificates.filter(application_id=entry.object_id).first()
-    if model is Certificate:
-        base = certificates.filter(pk=entry.object_id).values("base_number")
-        return certificates.filter(base_number__in=base).first()
-    return None
+    outbox_enqueue(
+        kind="documents.certificate",
+        payload={"certificate_id": certificate.pk},
+        dedupe_key=f"documents.certificate:{certificate.pk}",
+    )
+    if certificate.decision_id:
+        outbox_enqueue(
+            kind="documents.decision",
+            payload={"decision_id": certificate.decision_id},
+            dedupe_key=f"documents.decision:{certificate.decision_id}",
+        )
 
 
-def enqueue_generation(sender, log_entry_id: int, **kwargs) -> None:
-    """Connected to core.workflow.transition_committed (sent after commit): on a grant or a
-    re-issue, enqueue the certificate and decision documents; on an audit's approve_report,
-    the audit and findings reports. The tasks are idempotent, so a repeated signal costs
-    nothing."""
-    from documents import tasks
+def enqueue_audit_documents(audit_id: int) -> None:
+    from core.outbox import outbox_enqueue
 
-    entry = LogEntry.objects.filter(pk=log_entry_id).first()
-    if entry is None:
+    for kind in ("documents.audit_report", "documents.findings_report"):
+        outbox_enqueue(kind=kind, payload={"audit_id": audit_id}, dedupe_key=f"{kind}:{audit_id}")
+
+
+def enqueue_generation(sender, instance: LogEntry, created: bool = False, raw: bool = False, **kw):
+    if raw or not created:
         return
-    if entry.transition == REPORT_APPROVED:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        if model is not None and model._meta.label == "audits.Audit":
-            tasks.generate_audit_report_document.delay(int(entry.object_id))
-            tasks.generate_findings_report_document.delay(int(entry.object_id))
+    if instance.transition not in CERTIFICATE_CREATING and instance.transition != REPORT_APPROVED:
         return
-    if entry.transition not in CERTIFICATE_CREATING:
+    model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
+    if model is None:
         return
-    certificate = _new_certificate(entry)
-    if certificate is None:
-        logger.warning("No certificate found after %s (log entry %s)", entry.transition, entry.pk)
+    if instance.transition == REPORT_APPROVED:
+        if model._meta.label == "audits.Audit":
+            enqueue_audit_documents(int(instance.object_id))
         return
-    tasks.generate_certificate_document.delay(certificate.pk)
-    tasks.generate_decision_document.delay(certificate.decision_id)
+    if model._meta.label != "certification.Certificate":
+        return
+    certificate = model.objects.filter(pk=instance.object_id).only("pk", "decision_id").first()
+    if certificate is not None:
+        enqueue_certificate_documents(certificate)

@@ -274,3 +274,48 @@ def document_generate_findings_report(*, audit_id: int) -> Document:
         name=f"bao-cao-phat-hien-{_file_stem(audit.subject.number)}-{audit.kind}.docx",
         render=lambda: render_findings_report(audit),
     )
+
+
+def documents_enqueue_missing(*, limit: int = 500) -> int:
+    """The sweep for lost documents: every certificate without its certificate document, and
+    every decision of a certificate without its decision document, gets an outbox message
+    again (a message already pending is left as it is; one delivered although its document is
+    gone is put back to pending; a failed one waits for an administrator). Returns how many
+    certificates were found missing a document (at most `limit` per run)."""
+    from django.db.models import CharField, Exists, OuterRef, Q, Value
+    from django.db.models.functions import Cast, Concat
+
+    from core.models import OutboxMessage
+    from core.outbox import outbox_retry
+    from documents.receivers import enqueue_certificate_documents
+
+    certificate_key = Concat(
+        Value("certificate:"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(":v"),
+        Cast(OuterRef("version"), CharField()),
+        output_field=CharField(),
+    )
+    decision_key = Concat(
+        Value("decision:"), Cast(OuterRef("decision_id"), CharField()), output_field=CharField()
+    )
+    missing = list(
+        Certificate.objects.annotate(
+            has_certificate=Exists(Document.objects.filter(source_key=certificate_key)),
+            has_decision=Exists(Document.objects.filter(source_key=decision_key)),
+        )
+        .filter(Q(has_certificate=False) | Q(has_decision=False, decision__isnull=False))
+        .only("pk", "decision_id")
+        .order_by("pk")[:limit]
+    )
+    for certificate in missing:
+        with transaction.atomic():
+            enqueue_certificate_documents(certificate)
+            keys = [f"documents.certificate:{certificate.pk}"]
+            if certificate.decision_id:
+                keys.append(f"documents.decision:{certificate.decision_id}")
+            for message in OutboxMessage.objects.filter(
+                dedupe_key__in=keys, status=OutboxMessage.Status.DELIVERED
+            ):
+                outbox_retry(message=message)
+    return len(missing)

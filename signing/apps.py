@@ -7,7 +7,13 @@ class SigningConfig(AppConfig):
     verbose_name = _("Digital signatures")
 
     def ready(self) -> None:
-        from core.workflow import transition_committed
+        from django.db.models.signals import post_save
+
+        from core.models import LogEntry
+        from core.outbox import register
+        from signing import tasks
         from signing.receivers import enqueue_signing
 
-        transition_committed.connect(enqueue_signing, dispatch_uid="signing.signed_pdfs")
+        post_save.connect(enqueue_signing, sender=LogEntry, dispatch_uid="signing.signed_pdfs")
+        register("signing.certificate", tasks.sign_certificate)
+        register("signing.decision", tasks.sign_decision)

@@ -1,45 +1,49 @@
-"""Reactions to committed transitions that change a certificate's face: a grant or re-issue
-(a new certificate, and its decision), a reinstatement or a restoration (a new edition of
-the same certificate). Each enqueues the signing of a new PDF."""
+"""Signed PDFs made after a change, through the outbox (core.outbox).
 
-import logging
+Connected (signing.apps) to `post_save` of core.LogEntry, so the outbox messages are written
+in the same transaction as the change that alters a certificate's face:
+- "issue" (grant) and "reissue" (scope extension), logged on the new certificate: its signed
+  PDF and its decision's;
+- "reinstate" (suspension lifted) and "restore", logged on the certificate: a new signed
+  edition of it.
+The PDFs are signed after the commit by the outbox's delivery (a worker, or the
+`deliver_outbox` sweeper when the broker was down). Each message is keyed on the log entry,
+so the same event never signs twice.
+"""
 
 from django.contrib.contenttypes.models import ContentType
 
 from core.models import LogEntry
 
-logger = logging.getLogger(__name__)
-
-# Transitions after which a new certificate row exists (documents.receivers finds it).
-CERTIFICATE_CREATING = frozenset({"grant", "reissue"})
-# Transitions on a certificate after which its face reads differently.
+CERTIFICATE_CREATING = frozenset({"issue", "reissue"})
 FACE_CHANGING = frozenset({"reinstate", "restore"})
+SIGNING_EVENTS = CERTIFICATE_CREATING | FACE_CHANGING
 
 
-def enqueue_signing(sender, log_entry_id: int, **kwargs) -> None:
-    """Connected to core.workflow.transition_committed (sent after commit). The tasks are
-    idempotent on a key made of the certificate and the log entry, so a repeated signal signs
-    nothing twice."""
-    from certification.models import Certificate
-    from documents.receivers import _new_certificate
-    from signing import tasks
-
-    entry = LogEntry.objects.filter(pk=log_entry_id).first()
-    if entry is None:
+def enqueue_signing(sender, instance: LogEntry, created: bool = False, raw: bool = False, **kw):
+    if raw or not created or instance.transition not in SIGNING_EVENTS:
         return
-    if entry.transition in CERTIFICATE_CREATING:
-        certificate = _new_certificate(entry)
-        if certificate is None:
-            return
-        tasks.sign_certificate_pdf.delay(
-            certificate.pk, f"certificate_pdf:{certificate.pk}:{entry.pk}", entry.transition
+    model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
+    if model is None or model._meta.label != "certification.Certificate":
+        return
+    from core.outbox import outbox_enqueue
+
+    certificate = model.objects.filter(pk=instance.object_id).only("pk", "decision_id").first()
+    if certificate is None:
+        return
+    source_key = f"certificate_pdf:{certificate.pk}:{instance.pk}"
+    outbox_enqueue(
+        kind="signing.certificate",
+        payload={
+            "certificate_id": certificate.pk,
+            "source_key": source_key,
+            "reason": instance.transition,
+        },
+        dedupe_key=f"signing.{source_key}",
+    )
+    if instance.transition in CERTIFICATE_CREATING and certificate.decision_id:
+        outbox_enqueue(
+            kind="signing.decision",
+            payload={"decision_id": certificate.decision_id},
+            dedupe_key=f"signing.decision:{certificate.decision_id}",
         )
-        tasks.sign_decision_pdf.delay(certificate.decision_id)
-        return
-    if entry.transition in FACE_CHANGING:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        if model is Certificate:
-            pk = int(entry.object_id)
-            tasks.sign_certificate_pdf.delay(
-                pk, f"certificate_pdf:{pk}:{entry.pk}", entry.transition
-            )

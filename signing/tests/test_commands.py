@@ -33,7 +33,11 @@ def test_an_unknown_body_code_is_refused(db):
         run("signing_register", "--body", "NOPE")
 
 
-def test_certificates_and_decisions_without_a_pdf_are_signed_once(issued_certificate, body_key):
-    assert "Enqueued 1 certificate(s) and 1 decision(s)." in run("signing_sign_missing")
+def test_certificates_and_decisions_without_a_pdf_are_signed_once(
+    issued_certificate, body_key, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("signing_sign_missing")
+    assert "Enqueued 1 certificate(s) and 1 decision(s)." in output
     assert set(SignedPdf.objects.values_list("kind", flat=True)) == {"certificate", "decision"}
     assert "Enqueued 0 certificate(s) and 0 decision(s)." in run("signing_sign_missing")

@@ -119,18 +119,27 @@ def test_signing_the_same_event_twice_makes_one_pdf(issued_certificate, body_key
     assert first.sha256 == first.document.sha256
 
 
-def test_the_task_run_twice_signs_once(issued_certificate, body_key):
-    first = tasks.sign_certificate_pdf.delay(issued_certificate.pk, "k:1", "issue").get()
-    second = tasks.sign_certificate_pdf.delay(issued_certificate.pk, "k:1", "issue").get()
+def test_the_outbox_handler_run_twice_signs_once(issued_certificate, body_key):
+    first = tasks.sign_certificate(
+        certificate_id=issued_certificate.pk, source_key="k:1", reason="issue"
+    )
+    second = tasks.sign_certificate(
+        certificate_id=issued_certificate.pk, source_key="k:1", reason="issue"
+    )
     assert first == second
     assert SignedPdf.objects.count() == 1
 
 
-def test_the_task_for_a_body_without_a_key_logs_an_error_and_stores_nothing(
+def test_the_handler_for_a_body_without_a_key_logs_an_error_and_stores_nothing(
     issued_certificate, caplog
 ):
     with caplog.at_level(logging.ERROR, logger="signing.tasks"):
-        assert tasks.sign_certificate_pdf.delay(issued_certificate.pk, "k:1", "issue").get() is None
+        assert (
+            tasks.sign_certificate(
+                certificate_id=issued_certificate.pk, source_key="k:1", reason="issue"
+            )
+            is None
+        )
     assert "not signed" in caplog.text
     assert not SignedPdf.objects.exists()
 
@@ -174,6 +183,22 @@ def test_a_timestamped_signature_is_reported_timestamped(issued_certificate, key
 
 
 # --- after the decision, through the workflow ---------------------------------------------
+
+
+def test_the_signing_follow_ups_are_outbox_messages_written_with_the_grant(
+    decision_pending, decider, django_capture_on_commit_callbacks
+):
+    from certification.services import application_grant
+    from core.models import OutboxMessage
+
+    with django_capture_on_commit_callbacks(execute=False):
+        certificate = application_grant(application=decision_pending, by=decider, comment="OK")
+    messages = OutboxMessage.objects.filter(kind__startswith="signing.")
+    assert sorted(messages.values_list("kind", flat=True)) == [
+        "signing.certificate",
+        "signing.decision",
+    ]
+    assert messages.get(kind="signing.certificate").payload["certificate_id"] == certificate.pk
 
 
 def test_a_grant_signs_the_certificate_and_the_decision_after_commit(

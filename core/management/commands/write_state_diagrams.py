@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin
 
 OUR_APPS = (
@@ -75,4 +76,6 @@ class Command(BaseCommand):
                 (out / f"{name}.md").write_text(body, encoding="utf-8")
                 index.append(f"- [{model._meta.verbose_name.capitalize()}]({name}.md)")
         (out / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
-        self.stdout.write(f"Wrote {len(index) - 4} diagrams to {out}")
+        self.stdout.write(
+            _("Wrote %(count)d diagrams to %(folder)s") % {"count": len(index) - 4, "folder": out}
+        )

@@ -2,14 +2,15 @@
 and the granting decisions, e.g. after a body registered its signing certificate."""
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from certification.models import Certificate, Decision
-from signing import tasks
+from core.outbox import outbox_enqueue
 from signing.models import SignedPdf
 
 
 class Command(BaseCommand):
-    help = "Enqueue the signing of current certificates and decisions that have no signed PDF."
+    help = "Sign the current certificates and decisions that have no signed PDF (outbox)."
 
     def add_arguments(self, parser):
         parser.add_argument("--body", help="Only this body's (its code).")
@@ -26,10 +27,19 @@ class Command(BaseCommand):
             decisions = decisions.filter(application__body__code=body)
         certificate_ids = list(certificates.values_list("pk", flat=True))
         decision_ids = list(decisions.values_list("pk", flat=True))
-        for pk in certificate_ids:
-            tasks.sign_certificate_pdf.delay(pk, f"certificate_pdf:{pk}:missing", "missing")
-        for pk in decision_ids:
-            tasks.sign_decision_pdf.delay(pk)
+        # Through the outbox like every follow-up: delivered by a worker, or by the sweeper.
+        with transaction.atomic():
+            for pk in certificate_ids:
+                outbox_enqueue(
+                    kind="signing.certificate",
+                    payload={
+                        "certificate_id": pk,
+                        "source_key": f"certificate_pdf:{pk}:missing",
+                        "reason": "missing",
+                    },
+                )
+            for pk in decision_ids:
+                outbox_enqueue(kind="signing.decision", payload={"decision_id": pk})
         self.stdout.write(
             f"Enqueued {len(certificate_ids)} certificate(s) and {len(decision_ids)} decision(s)."
         )

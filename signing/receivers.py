@@ -4,8 +4,9 @@ Connected (signing.apps) to `post_save` of core.LogEntry, so the outbox messages
 in the same transaction as the change that alters a certificate's face:
 - "issue" (grant) and "reissue" (scope extension), logged on the new certificate: its signed
   PDF and its decision's;
-- "reinstate" (suspension lifted) and "restore", logged on the certificate: a new signed
-  edition of it.
+- "restore" (a restoration, granted by a decision of its own): a new signed edition of the
+  certificate, and the restoration decision;
+- "reinstate" (suspension lifted), logged on the certificate: a new signed edition of it.
 The PDFs are signed after the commit by the outbox's delivery (a worker, or the
 `deliver_outbox` sweeper when the broker was down). Each message is keyed on the log entry,
 so the same event never signs twice.
@@ -15,9 +16,9 @@ from django.contrib.contenttypes.models import ContentType
 
 from core.models import LogEntry
 
-CERTIFICATE_CREATING = frozenset({"issue", "reissue"})
-FACE_CHANGING = frozenset({"reinstate", "restore"})
-SIGNING_EVENTS = CERTIFICATE_CREATING | FACE_CHANGING
+# Events that come with a decision of their own, to sign as well.
+WITH_DECISION = frozenset({"issue", "reissue", "restore"})
+SIGNING_EVENTS = WITH_DECISION | {"reinstate"}
 
 
 def enqueue_signing(sender, instance: LogEntry, created: bool = False, raw: bool = False, **kw):
@@ -41,7 +42,7 @@ def enqueue_signing(sender, instance: LogEntry, created: bool = False, raw: bool
         },
         dedupe_key=f"signing.{source_key}",
     )
-    if instance.transition in CERTIFICATE_CREATING and certificate.decision_id:
+    if instance.transition in WITH_DECISION and certificate.decision_id:
         outbox_enqueue(
             kind="signing.decision",
             payload={"decision_id": certificate.decision_id},

@@ -6,7 +6,8 @@ articles, recipients and the signer. Signed afterwards (signing.services)."""
 from fpdf.enums import XPos, YPos
 
 from documents.generation.common import date_vi
-from documents.generation.decision import LEGAL_BASES, article_texts
+from documents.generation.context import DecisionFace, decision_face
+from documents.generation.decision import article_texts
 from documents.generation.fonts import nfc
 from documents.generation.pdf import RED, Page
 
@@ -14,12 +15,11 @@ from documents.generation.pdf import RED, Page
 _LEFT_COL, _RIGHT_COL = 68, 97
 
 
-def _header(pdf: Page, decision) -> None:
-    body = decision.application.body
+def _header(pdf: Page, face: DecisionFace) -> None:
     top = pdf.get_y()
     x_right = pdf.l_margin + _LEFT_COL
     pdf.font(11.5, "B")
-    pdf.multi_cell(_LEFT_COL, 5.5, nfc(body.name.upper()), align="C", new_x=XPos.LMARGIN)
+    pdf.multi_cell(_LEFT_COL, 5.5, nfc(face.body_name.upper()), align="C", new_x=XPos.LMARGIN)
     left_bottom = pdf.get_y()
     pdf.set_xy(x_right, top)
     pdf.multi_cell(
@@ -43,14 +43,14 @@ def _header(pdf: Page, decision) -> None:
     row = max(left_bottom, right_bottom) + 3
     pdf.set_xy(pdf.l_margin, row)
     pdf.font(12)
-    number = decision.number or f"…/QĐ-{body.code}"
+    number = face.number or f"…/QĐ-{face.body_code}"
     pdf.cell(_LEFT_COL, 6, nfc(f"Số: {number}"), align="C")
     pdf.set_xy(x_right, row)
     pdf.font(12, "I")
     pdf.cell(
         _RIGHT_COL,
         6,
-        nfc(f"{body.province.name}, {date_vi(decision.decided_on)}"),
+        nfc(f"{face.place}, {date_vi(face.decided_on)}"),
         align="C",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
@@ -69,10 +69,7 @@ def _paragraph(pdf: Page, text: str, *, style: str = "", size: float = 11, inden
     )
 
 
-def _footer(pdf: Page, decision, *, demo: bool) -> None:
-    application = decision.application
-    province = application.body.province
-    authority = province.authority_name or f"Sở Khoa học và Công nghệ {province.name}"
+def _footer(pdf: Page, face: DecisionFace, *, demo: bool) -> None:
     if pdf.get_y() > 240:
         pdf.add_page()
     top = pdf.get_y() + 3
@@ -80,19 +77,22 @@ def _footer(pdf: Page, decision, *, demo: bool) -> None:
     pdf.font(11, "BI")
     pdf.cell(80, 5.5, nfc("Nơi nhận:"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font(10)
-    for line in ("- Như Điều 3;", f"- {authority};", f"- Lưu: VT, hồ sơ {application.number}."):
+    for line in (
+        "- Như Điều 3;",
+        f"- {face.authority_name};",
+        f"- Lưu: VT, hồ sơ {face.application_number}.",
+    ):
         pdf.cell(80, 5, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left, width = pdf.l_margin + 75, 90
     pdf.set_xy(left, top)
     pdf.font(12, "B")
-    pdf.cell(width, 6, nfc("GIÁM ĐỐC"), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(width, 6, nfc(face.signer_title.upper()), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.font(10, "I")
     pdf.cell(width, 5, nfc("(Đã ký số)"), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(pdf.get_y() + 14)
     pdf.set_x(left)
-    signer = decision.decision_maker
     pdf.font(12, "B")
-    pdf.cell(width, 6, nfc(signer.get_full_name() if signer else ""), align="C")
+    pdf.cell(width, 6, nfc(face.signer_name), align="C")
     if demo:
         pdf.set_auto_page_break(False)
         pdf.set_xy(pdf.l_margin, 282)
@@ -107,56 +107,59 @@ def _footer(pdf: Page, decision, *, demo: bool) -> None:
 
 
 def render_decision_pdf(decision, certificate=None, *, demo: bool = False) -> bytes:
-    """The decision on `decision.application` as unsigned PDF/A-2B bytes."""
-    application = decision.application
-    body = application.body
+    """The decision on `decision.application` as unsigned PDF/A-2B bytes, printed from
+    `decision_face()` (the same text as the .docx draft)."""
+    face = decision_face(decision, certificate)
     pdf = Page(
-        title=f"Quyết định {decision.number or application.number}",
-        subject=f"Quyết định chứng nhận — {application.enterprise.name}",
-        author=body.name,
+        title=f"Quyết định {face.number or face.application_number}",
+        subject=f"Quyết định chứng nhận — {face.enterprise_name}",
+        author=face.body_name,
         margins=(30, 20, 15),
         styles=("", "B", "I", "BI"),
     )
     pdf.add_page()
-    _header(pdf, decision)
+    _header(pdf, face)
     pdf.ln(4)
-    standard = certificate.standard if certificate else application.scheme.standard
-    subject = "cấp" if decision.outcome == "granted" else "không cấp"
+    if face.outcome == "granted":
+        subject = "khôi phục hiệu lực" if face.restoration else "cấp"
+    else:
+        subject = "không cấp"
     pdf.line_text("QUYẾT ĐỊNH", size=14, style="B", height=7)
     pdf.line_text(
-        f"Về việc {subject} giấy chứng nhận hệ thống truy xuất nguồn gốc phù hợp tiêu chuẩn "
-        f"{standard}",
+        f"Về việc {subject} {face.certificate_kind.lower()} hệ thống truy xuất nguồn gốc phù "
+        f"hợp tiêu chuẩn {face.standards}",
         size=12,
         style="B",
         height=6,
     )
     pdf.line_text(
-        f"Decision on the certification of a traceability system against {standard}",
+        f"Decision on the certification of a traceability system against {face.standard}",
         size=10,
         style="I",
     )
     pdf.ln(2)
-    pdf.line_text(f"GIÁM ĐỐC {body.name.upper()}", size=12, style="B", height=6)
+    pdf.line_text(f"GIÁM ĐỐC {face.body_name.upper()}", size=12, style="B", height=6)
     pdf.ln(1)
-    bases = list(LEGAL_BASES)
-    if body.registration_number:
+    bases = list(face.legal_bases)
+    if face.body_registration_number:
         bases.append(
-            f"Căn cứ Giấy chứng nhận đăng ký hoạt động chứng nhận số {body.registration_number};"
+            "Căn cứ Giấy chứng nhận đăng ký hoạt động chứng nhận số "
+            f"{face.body_registration_number};"
         )
     bases.append(
-        f"Căn cứ hồ sơ đăng ký chứng nhận số {application.number} của "
-        f"{application.enterprise.name}, kết quả đánh giá và kết quả xem xét kỹ thuật."
+        f"Căn cứ hồ sơ đăng ký chứng nhận số {face.application_number} của "
+        f"{face.enterprise_name}, kết quả đánh giá và kết quả xem xét kỹ thuật."
     )
     for basis in bases:
         _paragraph(pdf, basis, style="I")
     pdf.ln(1)
     pdf.line_text("QUYẾT ĐỊNH:", size=12, style="B", height=6.5)
-    for number, text in enumerate(article_texts(decision, certificate), start=1):
+    for number, text in enumerate(article_texts(face), start=1):
         pdf.set_x(pdf.l_margin)
         pdf.font(11, "B")
         pdf.write(5.3, nfc(f"      Điều {number}. "))
         pdf.font(11)
         pdf.write(5.3, nfc(text))
         pdf.ln(6.5)
-    _footer(pdf, decision, demo=demo)
+    _footer(pdf, face, demo=demo)
     return pdf.to_bytes()

@@ -40,7 +40,10 @@ def mermaid(model, field) -> str:
             if transition.source in ("*", "+")
             else [transition.source]
         )
-        marker = " (system)" if transition.custom.get("system") else ""
+        # A note of the model's own ("diagram_note") says who or what makes the change when
+        # it is not a person's step of its own (e.g. restore: the grant of a recertification).
+        note = transition.custom.get("diagram_note")
+        marker = f" ({note})" if note else " (system)" if transition.custom.get("system") else ""
         for source in sources:
             if source == transition.target:
                 continue

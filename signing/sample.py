@@ -25,6 +25,8 @@ def sample_certificate():
         commune="Phường Pleiku",
         province=province,
         registration_number="12/2026/ĐK-KHCN",
+        accreditation_body="Văn phòng Công nhận Chất lượng (BoA)",
+        accreditation_number="VICAS 123",
     )
     holder = Organisation(
         kind="enterprise",
@@ -39,7 +41,12 @@ def sample_certificate():
     application = Application(number="HS-2026-000001", enterprise=holder, body=body)
     day = datetime.date(2026, 3, 5)
     decision = Decision(
-        application=application, decision_maker=decider, decided_on=day, number="15/2026/QĐ-GLCERT"
+        application=application,
+        decision_maker=decider,
+        decided_on=day,
+        number="15/2026/QĐ-GLCERT",
+        signer_name=decider.full_name,
+        signer_title="Giám đốc",
     )
     return Certificate(
         number="GLCERT-TXNG-2026-0001",
@@ -50,6 +57,8 @@ def sample_certificate():
         body=body,
         scheme=scheme,
         standard="TCVN 12850:2019",
+        sector_standard="TCVN 13773:2023",
+        initially_certified_on=day,
         products=[{"name": "Sầu riêng Ri6", "gtin": "08930000000017"}],
         sites=[{"name": "Vườn Ia Grai", "address": "Làng Dơr"}],
         stages=["primary_production", "harvesting", "packing"],

@@ -103,3 +103,24 @@ def test_the_decision_pdf_is_in_the_administrative_layout(issued_certificate):
     assert "GLCERT-TXNG-2026-0001" in text
     assert "Nơi nhận:" in text
     assert issued_certificate.enterprise.name in text
+
+
+def test_the_certificate_pdf_prints_the_certificate_face_of_the_integrity_rules(
+    issued_certificate,
+):
+    import datetime
+
+    body = issued_certificate.body
+    body.accreditation_body = "Văn phòng Công nhận Chất lượng"
+    body.accreditation_number = "VICAS 123"
+    issued_certificate.sector_standard = "TCVN 13773:2023"
+    issued_certificate.initially_certified_on = datetime.date(2023, 3, 5)
+    decision = issued_certificate.decision
+    decision.signer_name = "Nguyễn Văn Ký"
+    decision.signer_title = "Phó Giám đốc"
+    text = text_of(render_certificate_pdf(issued_certificate))
+    assert "TCVN 13773:2023" in text
+    assert "05/03/2023" in text  # initial certification
+    assert "VICAS 123" in text
+    assert "Nguyễn Văn Ký" in text
+    assert "PHÓ GIÁM ĐỐC" in text

@@ -383,6 +383,8 @@ SPECTACULAR_SETTINGS = {
         "FindingStateEnum": "audits.models.Finding.State",
         "FindingSeverityEnum": "audits.models.Finding.Severity",
         "TraceTestResultEnum": "audits.models.TraceTest.Result",
+        "TraceTestDirectionEnum": "audits.models.TraceTest.Direction",
+        "TraceDirectionEnum": "audits.models.TraceTestDirection.Direction",
         "ItemSeverityEnum": "checklists.models.Severity",
         "AnswerResultEnum": "checklists.models.ChecklistAnswer.Result",
     },

@@ -24,6 +24,16 @@ def _media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _signing_keys_in_a_temporary_folder(settings, tmp_path):
+    # A body signs only when a test puts a key here (signing/tests/conftest.py); keys made by
+    # `make demo` in var/signing are never picked up by a test.
+    settings.SIGNING_KEY_STORE = "pkcs12"
+    settings.SIGNING_PKCS12_PATH = str(tmp_path / "signing" / "{body}.p12")
+    settings.SIGNING_PKCS12_PASSWORD = ""
+    settings.SIGNING_TSA_URL = None
+
+
 @pytest.fixture
 def province(db):
     return ProvinceFactory(code="gia-lai", name="Gia Lai", authority_name="Sở KH&CN tỉnh Gia Lai")

@@ -34,6 +34,7 @@ from checklists.api import (
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
+from signing.api import PublicVerifyFileView
 from webhooks.api import WebhookEndpointViewSet
 
 router = SimpleRouter()
@@ -82,6 +83,7 @@ urlpatterns = [
         name="api-evidence-thumbnail",
     ),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path("public/verify-file/", PublicVerifyFileView.as_view(), name="api-public-verify-file"),
     path(
         "public/certificates/lookup/",
         PublicCertificateLookupView.as_view(),

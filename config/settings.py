@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "notifications",
     "oversight",
     "webhooks",
+    "signing",
 ]
 
 MIDDLEWARE = [
@@ -418,6 +419,8 @@ REST_FRAMEWORK = {
         # Bulk verification (up to 500 numbers a request), per client address.
         "public_lookup": env.str("API_THROTTLE_PUBLIC_LOOKUP", default="30/min"),
         "complaints": env.str("API_THROTTLE_COMPLAINTS", default="10/hour"),
+        # Checking a PDF file (page and API share the rate): anonymous, so kept low.
+        "verify_file": env.str("API_THROTTLE_VERIFY_FILE", default="20/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Throttles identify clients through core.net.client_ip (TRUSTED_PROXIES); a throttle that
@@ -478,6 +481,39 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 # Allow http:// endpoints on a loopback address (local development and tests only).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# --- Digital signatures (README, "Signed PDF documents") ----------------------------------------
+# Where each body's signing key lives: "pkcs12" (a file) or "pkcs11" (a token: USB or HSM).
+SIGNING_KEY_STORE = env.str("SIGNING_KEY_STORE", default="pkcs12").strip().lower()
+if SIGNING_KEY_STORE not in {"pkcs12", "pkcs11"}:
+    raise ImproperlyConfigured(
+        f"SIGNING_KEY_STORE must be 'pkcs12' or 'pkcs11', got {SIGNING_KEY_STORE!r}."
+    )
+# `{body}` is replaced by the body's code; relative paths are under the project folder.
+# seed_demo writes demo keys there (var/ is ignored by git).
+SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default="var/signing/{body}.p12")
+SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="").strip()
+# The slot number, or the token's label (either identifies the token).
+SIGNING_PKCS11_SLOT = (
+    env_int("SIGNING_PKCS11_SLOT", 0)
+    if env.str("SIGNING_PKCS11_SLOT", default="").strip()
+    else None
+)
+SIGNING_PKCS11_TOKEN_LABEL = env.str("SIGNING_PKCS11_TOKEN_LABEL", default="").strip()
+SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
+SIGNING_PKCS11_KEY_LABEL = env.str("SIGNING_PKCS11_KEY_LABEL", default="{body}")
+if SIGNING_KEY_STORE == "pkcs11" and not SIGNING_PKCS11_MODULE:
+    raise ImproperlyConfigured("SIGNING_PKCS11_MODULE must be set when SIGNING_KEY_STORE=pkcs11.")
+if SIGNING_KEY_STORE == "pkcs11" and SIGNING_PKCS11_SLOT is None and not SIGNING_PKCS11_TOKEN_LABEL:
+    raise ImproperlyConfigured(
+        "SIGNING_PKCS11_SLOT or SIGNING_PKCS11_TOKEN_LABEL must be set when "
+        "SIGNING_KEY_STORE=pkcs11."
+    )
+# An RFC 3161 timestamp server: each signature gets a timestamp token when set.
+SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="").strip() or None
+SIGNING_TSA_TIMEOUT = env_int("SIGNING_TSA_TIMEOUT", 10, minimum=1)
+# Checking a file: larger uploads are refused (413) before they are read.
+VERIFY_FILE_MAX_BYTES = env_int("VERIFY_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Pass-2026")
 
@@ -488,4 +524,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # fontTools reports every glyph of every font subset (signed PDFs) at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

@@ -67,6 +67,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/disable/", views_two_factor.disable, name="two_factor_disable"),
     path("", include("documents.urls")),
+    path("", include("signing.urls")),
     path("oversight/", include("oversight.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("", include("certification.urls")),

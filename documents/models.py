@@ -22,6 +22,9 @@ class GeneratedType(models.TextChoices):
     DECISION = "decision", _("Certification decision")
     AUDIT_REPORT = "audit_report", _("Audit report")
     FINDINGS_REPORT = "findings_report", _("Findings report")
+    # Signed PDFs (signing app): a new version of the certificate's whenever its face changes.
+    CERTIFICATE_PDF = "certificate_pdf", _("Certificate (signed PDF)")
+    DECISION_PDF = "decision_pdf", _("Certification decision (signed PDF)")
     # Uploaded, not generated: evidence of a corrective action, attached to a finding.
     EVIDENCE = "evidence", _("Evidence")
 
@@ -34,6 +37,8 @@ SYSTEM_TYPES = frozenset(
         GeneratedType.DECISION,
         GeneratedType.AUDIT_REPORT,
         GeneratedType.FINDINGS_REPORT,
+        GeneratedType.CERTIFICATE_PDF,
+        GeneratedType.DECISION_PDF,
     }
 )
 

@@ -161,13 +161,16 @@ def document_generate(
     source_key: str,
     name: str,
     render: Callable[[], bytes],
+    mime_type: str = KINDS["docx"].mime_type,
+    after: Callable[[Document], None] | None = None,
 ) -> Document:
     """The generated document identified by `source_key`, made once.
 
     Idempotent: when a document with `source_key` exists it is returned and nothing is
     rendered or stored; a concurrent run that loses the race deletes its stored object and
-    returns the winner's document. Otherwise `render()` makes the .docx bytes, which are stored
-    as the next version of `doc_type` for `owner` (generated=True, no uploader).
+    returns the winner's document. Otherwise `render()` makes the bytes (.docx unless
+    `mime_type` says otherwise), which are stored as the next version of `doc_type` for `owner`
+    (generated=True, no uploader); `after(document)` then runs in the same transaction.
     """
     existing = Document.objects.filter(source_key=source_key).first()
     if existing is not None:
@@ -182,17 +185,20 @@ def document_generate(
             if existing is not None:
                 storage.discard(stored_name)
                 return existing
-            return _create(
+            document = _create(
                 owner,
                 stored_name,
                 doc_type,
                 sha256=hashlib.sha256(content).hexdigest(),
                 size=len(content),
-                mime_type=KINDS["docx"].mime_type,
+                mime_type=mime_type,
                 original_name=name,
                 generated=True,
                 source_key=source_key,
             )
+            if after is not None:
+                after(document)
+            return document
     except IntegrityError:
         storage.discard(stored_name)
         existing = Document.objects.filter(source_key=source_key).first()

@@ -66,7 +66,19 @@ def worker_mail_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, session_queue, worker_mail_dir):
+def worker_files_dir(tmp_path_factory):
+    """The worker process's MEDIA_ROOT (`media/`) and signing keys (`signing/<body>.p12`), for
+    tests to share with it."""
+    root = tmp_path_factory.mktemp("worker-files")
+    (root / "media").mkdir()
+    (root / "signing").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, session_queue, worker_mail_dir, worker_files_dir
+):
     """A `celery worker` in a separate process, on the test database and a queue of its own,
     sending e-mail to files in `worker_mail_dir`.
 
@@ -84,6 +96,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, session_queue, wor
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or "",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_URL": f"filemail:///{worker_mail_dir}",
+        "MEDIA_ROOT": str(worker_files_dir / "media"),
+        "SIGNING_PKCS12_PATH": str(worker_files_dir / "signing" / "{body}.p12"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     (ROOT / "var").mkdir(exist_ok=True)

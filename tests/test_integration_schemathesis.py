@@ -45,6 +45,7 @@ def fuzzing_settings(settings):
             "public": "10000/min",
             "public_lookup": "10000/min",
             "complaints": "10000/min",
+            "verify_file": "10000/min",
         },
     }
     cache.clear()

@@ -135,6 +135,8 @@ class Organisation(TimeStampedModel):
             "in with a one-time code."
         ),
     )
+    # Certification bodies: drawn on their PDF certificates (PNG or JPEG, uploaded by staff).
+    logo = models.FileField(_("logo"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

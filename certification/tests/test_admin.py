@@ -18,6 +18,7 @@ OUR_APPS = {
     "documents",
     "notifications",
     "oversight",
+    "signing",
 }
 
 

@@ -70,6 +70,11 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         )
         return _public(response)
     current, versions = certificate_lineage(certificate)
+    from signing.selectors import current_signed_pdf
+
+    signed_pdf = (
+        current_signed_pdf(current) if current.state != Certificate.State.WITHDRAWN else None
+    )
     response = render(
         request,
         "certification/verify_detail.html",
@@ -80,6 +85,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             "current": current,
             "is_current": current.pk == certificate.pk,
             "versions": versions,
+            "signed_pdf": signed_pdf,
             "stop_use_notice": stop_use_notice_of(certificate),
             "form": VerifySearchForm(),
         },

@@ -17,7 +17,10 @@ GENERAL_CODES: dict[str, tuple[int, str]] = {
     "not_authenticated": (401, "No credentials were sent."),
     "authentication_failed": (401, "The credentials are wrong, or the account is inactive."),
     "permission_denied": (403, "You may not do this; `detail` says why."),
-    "two_factor_required": (403, "Finish two-factor sign-in first (the token endpoint takes `otp`)."),
+    "two_factor_required": (
+        403,
+        "Finish two-factor sign-in first (the token endpoint takes `otp`).",
+    ),
     "not_found": (404, "No such object, or one you may not see."),
     "method_not_allowed": (405, "This method is not allowed here."),
     "not_acceptable": (406, "The response cannot be given in the format asked for."),

@@ -36,7 +36,9 @@ def _article(document, number: int, text: str) -> None:
     add_run(paragraph, text)
 
 
-def _articles(document, face: DecisionFace) -> None:
+def article_texts(face: DecisionFace) -> list[str]:
+    """The articles (Điều 1, 2, 3) as text: the .docx and the signed PDF print the same."""
+    texts: list[str] = []
     holder = (
         f"{face.enterprise_name}, mã số thuế {face.enterprise_tax_code}, "
         f"địa chỉ {face.enterprise_address}"
@@ -45,9 +47,7 @@ def _articles(document, face: DecisionFace) -> None:
     if face.outcome == "granted":
         number = certificate.number if certificate else "…"
         verb = "Khôi phục hiệu lực" if face.restoration else "Cấp"
-        _article(
-            document,
-            1,
+        texts.append(
             f"{verb} {face.certificate_kind} số {number} cho {holder}: hệ thống truy xuất "
             f"nguồn gốc sản phẩm, hàng hóa phù hợp tiêu chuẩn {face.standards}, với phạm vi "
             f"{face.scope_vi}.",
@@ -68,9 +68,7 @@ def _articles(document, face: DecisionFace) -> None:
             if certificate and certificate.initially_certified_on != certificate.valid_from
             else ""
         )
-        _article(
-            document,
-            2,
+        texts.append(
             f"Giấy chứng nhận có hiệu lực {valid}.{gap}{initial} {face.enterprise_name} có "
             f"trách nhiệm duy trì hệ thống truy xuất nguồn gốc phù hợp tiêu chuẩn, chịu sự đánh "
             f"giá giám sát định kỳ ít nhất mỗi năm một lần và sử dụng giấy chứng nhận, dấu "
@@ -78,24 +76,24 @@ def _articles(document, face: DecisionFace) -> None:
         )
     else:
         reasons = f" Lý do: {face.reasons}" if face.reasons else ""
-        _article(
-            document,
-            1,
+        texts.append(
             f"Không cấp {face.certificate_kind.lower()} hệ thống truy xuất nguồn gốc phù hợp tiêu "
             f"chuẩn {face.standards} cho {holder}.{reasons}",
         )
-        _article(
-            document,
-            2,
+        texts.append(
             f"{face.enterprise_name} có quyền khiếu nại quyết định này trong thời hạn "
             f"{face.appeal_days} ngày kể từ ngày nhận được Quyết định.",
         )
-    _article(
-        document,
-        3,
+    texts.append(
         f"Quyết định này có hiệu lực kể từ ngày ký. {face.enterprise_name} và các bộ phận có "
         f"liên quan chịu trách nhiệm thi hành Quyết định này./.",
     )
+    return texts
+
+
+def _articles(document, face: DecisionFace) -> None:
+    for number, text in enumerate(article_texts(face), start=1):
+        _article(document, number, text)
 
 
 def _footer(document, face: DecisionFace) -> None:

@@ -25,6 +25,7 @@ from certification.models import (
 from certification.services import membership_grant
 from checklists.models import ChecklistTemplate
 from core.models import User
+from signing.demo import ensure_demo_signing
 
 PROVINCE = {
     "code": "gia-lai",
@@ -212,6 +213,8 @@ class Command(BaseCommand):
                 )
         if not ChecklistTemplate.objects.exists():
             call_command("import_checklists", stdout=self.stdout)
+        # Before the workflow: its grants sign their certificates after commit.
+        ensure_demo_signing(orgs["body"])
         had_files = Application.objects.exists()
         seed_workflow(people=people, orgs=orgs, province=province)
         return not had_files

@@ -13,7 +13,7 @@ from signing import uploads
 from signing.verify import UnreadablePdf, verify_pdf
 
 
-class VerifyFileRequestSerializer(serializers.Serializer):
+class VerifyFileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The PDF to check (kept in memory, never stored).")
 
 
@@ -61,6 +61,7 @@ class PublicVerifyFileView(APIView):
     intact and made by a certificate a body registered, whether it is exactly a version we
     issued, the certificate's state now and its current version. Nothing is stored."""
 
+    public = True
     permission_classes = [AllowAny]
     authentication_classes = []
     parser_classes = [MultiPartParser]
@@ -72,21 +73,24 @@ class PublicVerifyFileView(APIView):
         return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(
-        request={"multipart/form-data": VerifyFileRequestSerializer},
+        request={"multipart/form-data": VerifyFileUploadSerializer},
         responses={
             200: FileCheckSerializer,
             400: OpenApiResponse(description="No file sent."),
             413: OpenApiResponse(description="Larger than VERIFY_FILE_MAX_BYTES."),
             415: OpenApiResponse(description="Not a readable PDF."),
         },
-        auth=[{}],
     )
     def post(self, request):
         if uploads.declared_too_large(request._request):
             return _error("too_large", uploads.too_large_message(), 413)
         uploaded = request.data.get("file")
         if uploaded is None or not hasattr(uploaded, "read"):
-            return _error("required", _("Send the PDF in the field “file”."), 400)
+            message = _("Send the PDF in the field “file”.")
+            return Response(
+                {"code": "invalid", "detail": message, "errors": {"file": [message]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
             check = verify_pdf(uploads.read_upload(uploaded))
         except uploads.TooLarge as exc:

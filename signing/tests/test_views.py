@@ -153,7 +153,7 @@ def test_the_api_reports_a_changed_byte_as_modified(client, signed):
 def test_the_api_without_a_file_is_a_400(client, db):
     response = client.post(API, {})
     assert response.status_code == 400
-    assert response.json()["code"] == "required"
+    assert response.json()["code"] == "invalid"
 
 
 def test_the_api_refuses_a_non_pdf_with_415(client, db):

@@ -1,12 +1,13 @@
 """API: certificates, their generated document, and the public verification by number."""
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from certification.api.serializers import (
@@ -27,6 +28,7 @@ from certification.services import (
     certificate_suspend,
     certificate_withdraw,
 )
+from certification.views.public import serve_public_answer
 from core.api.views import (
     Filter,
     ReadOnlyApiViewSet,
@@ -105,6 +107,13 @@ class PublicCertificateView(APIView):
     def get(self, request, number: str):
         if "\x00" in number:
             raise exceptions.NotFound()
+        # Served from the public cache like the /verify/ page (same ETag/304 rules).
+        return serve_public_answer(
+            request, number, "api", lambda: self._answer(number), personal=False
+        )
+
+    @staticmethod
+    def _answer(number: str):
         certificate, current = certificate_for_public(number)
         data = {
             "number": certificate.number,
@@ -123,6 +132,5 @@ class PublicCertificateView(APIView):
             "is_current": certificate.is_current,
             "current_number": current.number if current is not None else None,
         }
-        response = Response(PublicCertificateSerializer(data).data)
-        response["Cache-Control"] = "no-cache"
-        return response
+        content = JSONRenderer().render(PublicCertificateSerializer(data).data)
+        return HttpResponse(content, content_type="application/json"), certificate

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -187,6 +188,8 @@ def main() -> None:
     from bench import rows as registry
     from bench.load import Session
 
+    # A stopped bench stops its server too (the finally below runs on SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     port = free_port()
     server = start_server(env, port)
     results: list[dict] = []

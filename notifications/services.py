@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -162,18 +161,30 @@ def _email_batch_size() -> int:
 
 
 def _enqueue_emails(notification_ids: Sequence[int]) -> None:
-    """One `send_notification_emails` task per batch of ids, after the transaction commits."""
-    from notifications.tasks import send_notification_emails
+    """One `notify.email` outbox message per batch of notifications, in the current
+    transaction: after the commit it hands the batch to the `send_notification_emails` task
+    (one SMTP connection; its claim keeps each e-mail single). A broker outage never breaks the
+    request that made the notifications: the message stays pending for the sweeper (and the
+    e-mails pending for `requeue_stale_emails`)."""
+    from core.outbox import outbox_enqueue
 
-    # robust: a broker outage (or, without a broker, an eager send that fails) is logged and
-    # never breaks the request that made the notification; the e-mails stay pending and
-    # `requeue_stale_emails` enqueues them again.
     for batch in _chunks(list(notification_ids), _email_batch_size()):
-        transaction.on_commit(partial(send_notification_emails.delay, list(batch)), robust=True)
+        if batch:
+            outbox_enqueue(kind="notify.email", payload={"notification_ids": list(batch)})
 
 
 def _enqueue_email(notification_id: int) -> None:
     _enqueue_emails([notification_id])
+
+
+def notification_email_hand_off(*, notification_ids: Sequence[int]) -> None:
+    """The `notify.email` outbox handler: queue the batch send task of these e-mails (batches
+    of NOTIFICATIONS_EMAIL_BATCH_SIZE). Raises when the broker cannot take them, so the outbox
+    tries again later (a repeat sends nothing twice)."""
+    from notifications.tasks import send_notification_emails
+
+    for batch in _chunks(list(notification_ids), _email_batch_size()):
+        send_notification_emails.delay(list(batch))
 
 
 # --- E-mail -------------------------------------------------------------------------------

@@ -20,7 +20,11 @@ from django.views.decorators.http import require_safe
 
 from certification import public_cache
 from certification.models import Certificate, Organisation
-from certification.selectors import certificate_by_number, certificate_lineage
+from certification.selectors import (
+    certificate_by_number,
+    certificate_lineage,
+    stop_use_notice_of,
+)
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
 from core.ui import paginate
@@ -121,6 +125,7 @@ def _render_verify(request: HttpRequest, number: str):
             "current": current,
             "is_current": current.pk == certificate.pk,
             "versions": versions,
+            "stop_use_notice": stop_use_notice_of(certificate),
             "form": VerifySearchForm(),
         },
     )

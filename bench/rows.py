@@ -351,6 +351,7 @@ def notifications(b: Bench):
     duplicate after the batches are run again (a retried task)."""
     from django.conf import settings
     from django.test.utils import override_settings
+    from django.utils import timezone
 
     from core.models import User
     from notifications.models import Notification
@@ -380,19 +381,18 @@ def notifications(b: Bench):
         sys.stdout = stream
         try:
             started = time.monotonic()
+            run_started = timezone.now()
             for k in range(0, total, 1000):
                 from django.db import transaction
 
                 with transaction.atomic():
                     notifications_deliver(messages=messages[k : k + 1000])
             elapsed = time.monotonic() - started
+            # This run's notifications only (earlier runs on the same database are left out).
             ids = list(
-                Notification.objects.filter(event="bench.delivery", dedup_key__isnull=False)
-                .filter(
-                    created_at__gte=datetime.datetime.now(datetime.UTC)
-                    - datetime.timedelta(hours=1)
-                )
-                .values_list("pk", flat=True)
+                Notification.objects.filter(
+                    event="bench.delivery", created_at__gte=run_started
+                ).values_list("pk", flat=True)
             )
             size = getattr(settings, "NOTIFICATIONS_EMAIL_BATCH_SIZE", 200)
             for k in range(0, len(ids), size):

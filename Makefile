@@ -79,8 +79,9 @@ lint: install
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
+# SIZE=medium (default) or SIZE=large; BENCH_ARGS=--quick for the quick run CI makes.
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(SIZE),--size $(SIZE),) $(BENCH_ARGS)
 
 # Developer helper: refresh the catalogues from the sources (needs gettext's xgettext).
 messages: install

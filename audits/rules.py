@@ -22,7 +22,14 @@ def assessor_on_team(audit, user) -> bool | str:
     """True for an assessor of the body on the team in a working role (not an observer)."""
     if not has_role(user, Role.ASSESSOR, audit.body):
         return False
-    role = team_role(audit, user)
+    return working_on_team(is_assessor=True, role=team_role(audit, user))
+
+
+def working_on_team(*, is_assessor: bool, role: str | None) -> bool | str:
+    """assessor_on_team from what is known already: whether the user is an assessor of the
+    audit's body and their team role (None: not on the team)."""
+    if not is_assessor:
+        return False
     if role is None:
         return _("You are not on the team of this audit.")
     if role == "observer":

@@ -38,8 +38,11 @@ def public_certificate_data(
     certificate that replaced it, None when it is itself current."""
     notice = None
     if certificate.state in (Certificate.State.SUSPENDED, Certificate.State.WITHDRAWN):
-        # Prefetched newest first by public_certificates_lookup (no query here).
-        notice = next(iter(certificate.stop_use_notices.all()), None)
+        if "stop_use_notices" in getattr(certificate, "_prefetched_objects_cache", {}):
+            # Prefetched newest first by public_certificates_lookup (no query here).
+            notice = next(iter(certificate.stop_use_notices.all()), None)
+        else:
+            notice = certificate.stop_use_notices.order_by("-issued_on", "-id").first()
     return {
         "number": certificate.number,
         "holder": certificate.enterprise.name,

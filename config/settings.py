@@ -259,6 +259,9 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://txng-cert")}
 except (ImproperlyConfigured, KeyError, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from None
+# Public certificate answers (verification page, public API) kept in the cache at most this
+# long, seconds; every change of a certificate invalidates them at once anyway.
+PUBLIC_CACHE_TIMEOUT = env_int("PUBLIC_CACHE_TIMEOUT", 3600, minimum=1)
 
 # --- Passwords ----------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -368,6 +371,8 @@ if _email.get("EMAIL_FILE_PATH"):
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 # Attempts after the first before a notification's e-mail is recorded as failed (backoff).
 NOTIFICATIONS_EMAIL_MAX_RETRIES = env_int("NOTIFICATIONS_EMAIL_MAX_RETRIES", 5)
+# E-mails one delivery task sends over one SMTP connection.
+NOTIFICATIONS_EMAIL_BATCH_SIZE = env_int("NOTIFICATIONS_EMAIL_BATCH_SIZE", 200, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TXNG Cert <no-reply@txng-cert.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -11,7 +11,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -145,37 +145,46 @@ def notifications_deliver(*, messages: Iterable[Message]) -> int:
     to_email = [
         row.dedup_key for row in rows if row.email_status == Notification.EmailStatus.PENDING
     ]
+    pending: list[int] = []
     for chunk in _chunks(to_email):
-        _enqueue_emails(
-            list(
-                Notification.objects.filter(
-                    dedup_key__in=chunk, email_status=Notification.EmailStatus.PENDING
-                ).values_list("pk", flat=True)
-            )
+        pending.extend(
+            Notification.objects.filter(
+                dedup_key__in=chunk, email_status=Notification.EmailStatus.PENDING
+            ).values_list("pk", flat=True)
         )
+    _enqueue_emails(pending)
     return len(rows)
 
 
+def _email_batch_size() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATIONS_EMAIL_BATCH_SIZE", 200)))
+
+
 def _enqueue_emails(notification_ids: Sequence[int]) -> None:
-    """One `notify.email` outbox message per chunk of notifications, in the current
-    transaction: after the commit it hands each e-mail to the `send_notification_email` task
-    (whose claim keeps each e-mail single). A broker outage never breaks the request that made
-    the notifications: the message stays pending for the sweeper (and the e-mails pending for
-    `requeue_stale_emails`)."""
+    """One `notify.email` outbox message per batch of notifications, in the current
+    transaction: after the commit it hands the batch to the `send_notification_emails` task
+    (one SMTP connection; its claim keeps each e-mail single). A broker outage never breaks the
+    request that made the notifications: the message stays pending for the sweeper (and the
+    e-mails pending for `requeue_stale_emails`)."""
     from core.outbox import outbox_enqueue
 
-    for chunk in _chunks(list(notification_ids)):
-        if chunk:
-            outbox_enqueue(kind="notify.email", payload={"notification_ids": list(chunk)})
+    for batch in _chunks(list(notification_ids), _email_batch_size()):
+        if batch:
+            outbox_enqueue(kind="notify.email", payload={"notification_ids": list(batch)})
+
+
+def _enqueue_email(notification_id: int) -> None:
+    _enqueue_emails([notification_id])
 
 
 def notification_email_hand_off(*, notification_ids: Sequence[int]) -> None:
-    """The `notify.email` outbox handler: queue the send task of each e-mail. Raises when the
-    broker cannot take them, so the outbox tries again later (a repeat sends nothing twice)."""
-    from notifications.tasks import send_notification_email
+    """The `notify.email` outbox handler: queue the batch send task of these e-mails (batches
+    of NOTIFICATIONS_EMAIL_BATCH_SIZE). Raises when the broker cannot take them, so the outbox
+    tries again later (a repeat sends nothing twice)."""
+    from notifications.tasks import send_notification_emails
 
-    for notification_id in notification_ids:
-        send_notification_email.delay(notification_id)
+    for batch in _chunks(list(notification_ids), _email_batch_size()):
+        send_notification_emails.delay(list(batch))
 
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -269,6 +278,126 @@ def notification_email_send(*, notification_id: int, final: bool) -> str:
         email_claimed_at=None,
     )
     return "sent"
+
+
+class EmailBatchInterrupted(SMTPException):
+    """A batch stopped on a retryable error: the e-mails not sent are pending again."""
+
+
+def notification_emails_send(*, notification_ids: Sequence[int], final: bool) -> dict[str, int]:
+    """Send the e-mail copies of many notifications over one connection of the e-mail backend;
+    the batch task's body. Returns how many were sent, skipped, failed, left pending and not
+    claimed.
+
+    1. One compare-and-swap UPDATE claims every claimable row (`pending`, or `sending` with a
+       lapsed lease): rows sent, skipped or claimed by another worker are left out, so a
+       retried or duplicated batch sends nothing twice.
+    2. The claimed e-mails go out over one open connection, in id order.
+    3. The outcome is written with one UPDATE per outcome: `sent` (with the time), `skipped`,
+       `failed` (a non-retryable error, or the `final` attempt), or back to `pending` (a
+       retryable SMTP or network error: the connection is presumed broken, the rest of the
+       batch is not tried and EmailBatchInterrupted is raised for the task to retry).
+    """
+    ids = sorted({int(pk) for pk in notification_ids})
+    counts = {"sent": 0, "skipped": 0, "failed": 0, "pending": 0, "not_claimed": 0}
+    if not ids:
+        return counts
+    now = timezone.now()
+    claimable = Q(email_status=Notification.EmailStatus.PENDING) | Q(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - EMAIL_CLAIM_LEASE
+    )
+    claimed = Notification.objects.filter(claimable, pk__in=ids).update(
+        email_status=Notification.EmailStatus.SENDING,
+        email_claimed_at=now,
+        email_attempts=F("email_attempts") + 1,
+    )
+    counts["not_claimed"] = len(ids) - claimed
+    if not claimed:
+        return counts
+    mine = Notification.objects.filter(
+        pk__in=ids, email_status=Notification.EmailStatus.SENDING, email_claimed_at=now
+    )
+    rows = list(mine.select_related("recipient").order_by("pk"))
+    sent: list[int] = []
+    skipped: list[int] = []
+    failed: dict[str, list[int]] = {}
+    pending: dict[str, list[int]] = {}
+    interrupted: Exception | None = None
+    connection = None
+    try:
+        for index, notification in enumerate(rows):
+            if not _emailable(notification):
+                skipped.append(notification.pk)
+                continue
+            try:
+                if connection is None:
+                    connection = get_connection(fail_silently=False)
+                    connection.open()
+                message = _email_message(notification)
+                message.connection = connection
+                message.send(fail_silently=False)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                if isinstance(exc, RETRYABLE_EMAIL_ERRORS) and not final:
+                    later = rows[index:]
+                    pending.setdefault(error, []).extend(n.pk for n in later if _emailable(n))
+                    skipped.extend(n.pk for n in later if not _emailable(n))
+                    interrupted = exc
+                    break
+                failed.setdefault(error, []).append(notification.pk)
+                logger.error("E-mail of notification %s failed: %s", notification.pk, exc)
+                if isinstance(exc, RETRYABLE_EMAIL_ERRORS):
+                    # The connection may be broken: the next e-mail opens a new one.
+                    _close_quietly(connection)
+                    connection = None
+                continue
+            sent.append(notification.pk)
+    finally:
+        _close_quietly(connection)
+        written = timezone.now()
+        if sent:
+            mine.filter(pk__in=sent).update(
+                email_status=Notification.EmailStatus.SENT,
+                emailed_at=written,
+                email_error="",
+                email_claimed_at=None,
+            )
+        if skipped:
+            mine.filter(pk__in=skipped).update(
+                email_status=Notification.EmailStatus.SKIPPED, email_claimed_at=None
+            )
+        for status, groups in (
+            (Notification.EmailStatus.FAILED, failed),
+            (Notification.EmailStatus.PENDING, pending),
+        ):
+            for error, pks in groups.items():
+                mine.filter(pk__in=pks).update(
+                    email_status=status, email_error=error, email_claimed_at=None
+                )
+    counts.update(
+        sent=len(sent),
+        skipped=len(skipped),
+        failed=sum(len(v) for v in failed.values()),
+        pending=sum(len(v) for v in pending.values()),
+    )
+    if interrupted is not None:
+        raise EmailBatchInterrupted(
+            f"{counts['pending']} e-mail(s) left pending: {interrupted}"
+        ) from interrupted
+    return counts
+
+
+def _emailable(notification: Notification) -> bool:
+    return bool(notification.recipient.email) and notification.recipient.is_active
+
+
+def _close_quietly(connection) -> None:
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("Closing the e-mail connection failed", exc_info=True)
 
 
 def notifications_email_requeue_stale(*, older_than: timedelta = EMAIL_CLAIM_LEASE) -> int:

@@ -2,8 +2,10 @@
 
 - `notify_log_entry`: tell the people concerned about a logged transition (enqueued after the
   log entry's transaction commits); idempotent through the notifications' unique key.
-- `send_notification_email`: one e-mail, claimed compare-and-swap, retried with backoff on SMTP
-  and network errors, recorded as failed after the last retry.
+- `send_notification_emails`: a batch of e-mails over one SMTP connection, claimed with one
+  compare-and-swap, outcomes written in bulk, retried with backoff on SMTP and network errors
+  (what was sent is never sent again), recorded as failed after the last retry.
+- `send_notification_email`: one e-mail (kept for tasks already queued by earlier versions).
 - `run_daily_jobs` (celery beat, 01:00) and `requeue_stale_emails` (beat, every 15 minutes).
 """
 
@@ -50,6 +52,27 @@ def send_notification_email(self, notification_id: int) -> str:
 
     final = self.request.retries >= (self.max_retries or 0)
     return notification_email_send(notification_id=notification_id, final=final)
+
+
+@shared_task(
+    bind=True,
+    name="notifications.send_emails",
+    autoretry_for=RETRYABLE_EMAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=getattr(settings, "NOTIFICATIONS_EMAIL_MAX_RETRIES", 5),
+    acks_late=True,
+)
+def send_notification_emails(self, notification_ids: list[int]) -> dict[str, int]:
+    """Send a batch of notification e-mails over one connection (what delivery enqueues).
+    A retryable error leaves the unsent ones pending and is raised (Celery retries the same
+    batch with backoff; what was sent is not claimed again); the last attempt records them
+    as failed instead."""
+    from notifications.services import notification_emails_send
+
+    final = self.request.retries >= (self.max_retries or 0)
+    return notification_emails_send(notification_ids=notification_ids, final=final)
 
 
 @shared_task(name="notifications.run_daily_jobs", acks_late=True)

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     BigIntegerField,
     Count,
     Exists,
     F,
+    FloatField,
+    Func,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -303,15 +308,41 @@ def recent_sanctions(province_ids: list[int], start: datetime.date) -> list[LogE
 def decision_lead_time(province_ids: list[int], start: datetime.date, end: datetime.date) -> dict:
     """Median days from the (last) submission of an application to its decision, over the
     decisions taken from `start` to `end` (one query; the days are counted by the database,
-    submission dates in the local time zone)."""
-    rows = Decision.objects.filter(
+    submission dates in the local time zone). On PostgreSQL the median is the database's
+    `percentile_cont(0.5)`, so no row leaves it; elsewhere the days are fetched."""
+    decisions = Decision.objects.filter(
         application__enterprise__province_id__in=province_ids,
         application__submitted_at__isnull=False,
         decided_on__gte=start,
         decided_on__lte=end,
-    ).values_list(F("decided_on") - TruncDate("application__submitted_at"), flat=True)
+    )
+    if connection.vendor == "postgresql":
+        days = Func(
+            F("decided_on"),
+            TruncDate("application__submitted_at"),
+            arg_joiner=" - ",
+            template="(%(expressions)s)",
+            output_field=IntegerField(),
+        )
+        figures = decisions.aggregate(median=Median(days), count=Count("pk"))
+        median = figures["median"]
+        if median is not None and float(median).is_integer():
+            median = int(median)
+        return {"median": median, "count": figures["count"]}
+    rows = decisions.values_list(
+        F("decided_on") - TruncDate("application__submitted_at"), flat=True
+    )
     days = [lead.days for lead in rows]
     return {"median": statistics.median(days) if days else None, "count": len(days)}
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median of a numeric expression."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
 
 
 def registrations_in(province_ids: list[int]) -> list[BodyRegistration]:

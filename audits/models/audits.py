@@ -255,7 +255,12 @@ class Audit(FSMModelMixin, TimeStampedModel):
         verbose_name_plural = gettext_lazy("audits")
         ordering = ["-planned_start", "-id"]
         default_permissions = ("add", "change", "delete", "view")
-        indexes = [models.Index(fields=["kind", "state"])]
+        indexes = [
+            models.Index(fields=["kind", "state"]),
+            # Lists, newest first (walked backwards), and the homes' work by state.
+            models.Index(fields=["planned_start", "id"], name="audit_planned_start_id"),
+            models.Index(fields=["state", "planned_start"], name="audit_state_planned_start"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(application__isnull=False, certificate__isnull=True)

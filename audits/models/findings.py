@@ -106,7 +106,10 @@ class Finding(FSMModelMixin, TimeStampedModel):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         ordering = ["audit_id", "id"]
-        indexes = [models.Index(fields=["severity", "state", "due_date"])]
+        indexes = [
+            models.Index(fields=["severity", "state", "due_date"]),
+            models.Index(fields=["state", "due_date"], name="finding_state_due_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} {self.reference}"

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 import yaml
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -631,3 +632,45 @@ def test_the_lead_is_warned_of_a_section_with_many_minor_answers(
         'class="alert alert-warning small mb-0"'
         not in client.get(audit_url(audit, "checklist/")).text
     )
+
+
+def _count_post(client, url, data, **extra):
+    ContentType.objects.get_for_model(Finding)  # cached in a running process
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, data, **extra)
+    return response, len(captured.captured_queries)
+
+
+def test_saving_56_answers_in_one_request_takes_at_most_15_queries(
+    client, stage1_with_checklist, lead_assessor
+):
+    """performance.md target 5: the whole request, its transaction included, with minor and
+    major answers raising findings."""
+    audit = stage1_with_checklist
+    client.force_login(lead_assessor)
+    data = {}
+    for n, item in enumerate(applicable_items(audit)[:56]):
+        data[f"result-{item.pk}"] = ("minor", "major", "conform", "observation")[n % 4]
+        data[f"note-{item.pk}"] = f"Ghi chú {n}."
+    response, count = _count_post(client, audit_url(audit, "checklist/save/"), data)
+    assert response.status_code == 302
+    assert ChecklistAnswer.objects.filter(audit=audit).count() == 56
+    assert Finding.objects.filter(audit=audit).count() == 28
+    assert count <= 15, count
+    # Saving them all again (findings linked already) costs no more.
+    _response, again = _count_post(client, audit_url(audit, "checklist/save/"), data)
+    assert again <= 15, again
+
+
+def test_one_autosaved_answer_takes_at_most_10_queries(
+    client, stage1_with_checklist, lead_assessor
+):
+    audit = stage1_with_checklist
+    item = applicable_items(audit)[0]
+    client.force_login(lead_assessor)
+    client.post(audit_url(audit, "checklist/save/"), {f"result-{item.pk}": "conform"}, **HTMX)
+    response, count = _count_post(
+        client, audit_url(audit, "checklist/save/"), {f"result-{item.pk}": "conform"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert count <= 10, count

@@ -1,11 +1,13 @@
 """API: certificates, their generated document, and the public verification by number."""
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,13 +20,18 @@ from certification.api.serializers import (
     SuspendSerializer,
 )
 from certification.models import Certificate
-from certification.public_lookup import public_certificates_lookup
-from certification.selectors import certificate_get_for_user, certificates_visible_to
+from certification.public_lookup import public_certificate_data, public_certificates_lookup
+from certification.selectors import (
+    certificate_for_public,
+    certificate_get_for_user,
+    certificates_visible_to,
+)
 from certification.services import (
     certificate_reinstate,
     certificate_suspend,
     certificate_withdraw,
 )
+from certification.views.public import serve_public_answer
 from core.api.views import (
     Filter,
     ReadOnlyApiViewSet,
@@ -113,12 +120,17 @@ class PublicCertificateView(APIView):
     def get(self, request, number: str):
         if "\x00" in number:
             raise exceptions.NotFound()
-        data = public_certificates_lookup([number]).get(number.strip())
-        if data is None:
-            raise exceptions.NotFound()
-        response = Response(PublicCertificateSerializer(data).data)
-        response["Cache-Control"] = "no-cache"
-        return response
+        # Served from the public cache like the /verify/ page (same ETag/304 rules).
+        return serve_public_answer(
+            request, number, "api", lambda: self._answer(number), personal=False
+        )
+
+    @staticmethod
+    def _answer(number: str):
+        certificate, current = certificate_for_public(number)
+        data = public_certificate_data(certificate, current)
+        content = JSONRenderer().render(PublicCertificateSerializer(data).data)
+        return HttpResponse(content, content_type="application/json"), certificate
 
 
 class PublicCertificateLookupView(APIView):

@@ -35,6 +35,7 @@ from certification.services.certificates import (
     certificate_surveillance_done,
     certificate_suspend,
     certificate_withdraw,
+    public_certificate_cache_invalidate,
 )
 from certification.services.memberships import membership_end, membership_grant, membership_validate
 from certification.services.registrations import (
@@ -85,6 +86,7 @@ __all__ = [
     "membership_end",
     "membership_grant",
     "membership_validate",
+    "public_certificate_cache_invalidate",
     "registration_create",
     "registration_expire_due",
     "registration_register",

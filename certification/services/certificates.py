@@ -7,11 +7,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from certification import public_cache
 from certification.models import Application, Certificate, Decision, StopUseNotice
 from core.clock import as_of, today
 from core.models import User
 from core.services import log_transition, next_number
 from core.workflow import execute
+
+
+def public_certificate_cache_invalidate(certificate: Certificate) -> None:
+    """Hide every cached public answer (verification page, public API) about `certificate`
+    and the other versions of its family. Called after commit by every service that changes
+    a certificate."""
+    public_cache.invalidate(certificate)
+
+
+def _public_answers_change(certificate: Certificate) -> Certificate:
+    """`certificate` changes in the current transaction: its cached public answers are hidden
+    at once (this request and others of the same cycle see the change) and again after
+    commit (an answer cached from the old data meanwhile is dropped)."""
+    public_certificate_cache_invalidate(certificate)
+    transaction.on_commit(lambda: public_certificate_cache_invalidate(certificate), robust=True)
+    return certificate
 
 
 def certificate_number(body_code: str, year: int) -> str:
@@ -65,7 +82,7 @@ def certificate_issue(*, application: Application, decision: Decision, by: User)
     )
     if application.kind == Application.Kind.RECERTIFICATION and application.renews_id:
         _supersede(application.renews, by_certificate=certificate)
-    return certificate
+    return _public_answers_change(certificate)
 
 
 def _supersede(old: Certificate, *, by_certificate: Certificate) -> None:
@@ -87,6 +104,7 @@ def _supersede(old: Certificate, *, by_certificate: Certificate) -> None:
         return ["superseded_by"]
 
     execute(old, "supersede", by=None, data={"by": by_certificate.number}, prepare=prepare)
+    _public_answers_change(old)
 
 
 @transaction.atomic
@@ -120,7 +138,7 @@ def certificate_reissue(
     )
     log_transition(new, "reissue", by=by, target=new.state, data={"replaces": current.number})
     _supersede(current, by_certificate=new)
-    return new
+    return _public_answers_change(new)
 
 
 STOP_USE_TEXT = {
@@ -186,20 +204,24 @@ def certificate_suspend(
     def after(cert: Certificate, entry) -> None:
         _stop_use_notice(cert, cause=StopUseNotice.Cause.SUSPENSION, by=by)
 
-    return execute(
-        certificate,
-        "suspend",
-        by=by,
-        comment=comment,
-        data={"until": until, "stop_use_by": stop_use_deadline(certificate)},
-        prepare=prepare,
-        after=after,
+    return _public_answers_change(
+        execute(
+            certificate,
+            "suspend",
+            by=by,
+            comment=comment,
+            data={"until": until, "stop_use_by": stop_use_deadline(certificate)},
+            prepare=prepare,
+            after=after,
+        )
     )
 
 
 def certificate_reinstate(*, certificate: Certificate, by: User, comment: str) -> Certificate:
-    return execute(
-        certificate, "reinstate", by=by, comment=comment, prepare=lambda c: ["suspended_until"]
+    return _public_answers_change(
+        execute(
+            certificate, "reinstate", by=by, comment=comment, prepare=lambda c: ["suspended_until"]
+        )
     )
 
 
@@ -210,13 +232,15 @@ def certificate_withdraw(*, certificate: Certificate, by: User, comment: str) ->
     def after(cert: Certificate, entry) -> None:
         _stop_use_notice(cert, cause=StopUseNotice.Cause.WITHDRAWAL, by=by)
 
-    return execute(
-        certificate,
-        "withdraw",
-        by=by,
-        comment=comment,
-        data={"stop_use_by": stop_use_deadline(certificate)},
-        after=after,
+    return _public_answers_change(
+        execute(
+            certificate,
+            "withdraw",
+            by=by,
+            comment=comment,
+            data={"stop_use_by": stop_use_deadline(certificate)},
+            after=after,
+        )
     )
 
 
@@ -251,17 +275,19 @@ def certificate_restore(
             "restored_on",
         ]
 
-    return execute(
-        certificate,
-        "restore",
-        by=by,
-        comment=decision.reasons,
-        data={
-            "certificate_id": certificate.pk,
-            "application": application.number,
-            "decision": decision.number,
-        },
-        prepare=prepare,
+    return _public_answers_change(
+        execute(
+            certificate,
+            "restore",
+            by=by,
+            comment=decision.reasons,
+            data={
+                "certificate_id": certificate.pk,
+                "application": application.number,
+                "decision": decision.number,
+            },
+            prepare=prepare,
+        )
     )
 
 
@@ -276,6 +302,7 @@ def certificate_expire_due(day: datetime.date) -> int:
         for pk in list(due):
             certificate = Certificate.objects.get(pk=pk)
             execute(certificate, "expire", by=None, prepare=lambda c: ["expired_on"])
+            _public_answers_change(certificate)
             count += 1
     return count
 
@@ -302,4 +329,4 @@ def certificate_surveillance_done(
         previous=cert.state,
         data={"audit_end": audit_end, "previous_due": previous, "next_due": next_due},
     )
-    return cert
+    return _public_answers_change(cert)

@@ -76,6 +76,27 @@ def test_the_list_filters_by_state_and_searches_by_number_and_tax_code(
     assert 'class="empty-state"' in nothing.text
 
 
+def test_the_filters_do_not_list_every_enterprise_and_a_linked_enterprise_is_named(
+    client, cb_staff, submitted, enterprise, body, scheme, admin_user
+):
+    companies = [
+        EnterpriseFactory(province=enterprise.province, name=f"Công ty Nông sản {n}")
+        for n in range(5)
+    ]
+    for company in companies:
+        user = grant(UserFactory(), Role.ENTERPRISE, company, by=admin_user)
+        application_create(enterprise=company, body=body, scheme=scheme, by=user, **SCOPE)
+    client.force_login(cb_staff)
+    page = client.get("/applications/").text
+    # The enterprise is typed into the search box: no option per enterprise on the page.
+    assert 'name="enterprise"' not in page
+    assert "Công ty Nông sản 3</option>" not in page
+    linked = client.get(f"/applications/?enterprise={enterprise.pk}").text
+    assert 'id="f-enterprise"' in linked and str(enterprise) in linked
+    assert submitted.number in linked
+    assert "Công ty Nông sản 3" not in linked
+
+
 def test_the_list_is_paginated(client, enterprise_user, enterprise, body, scheme):
     for _ in range(27):
         application_create(enterprise=enterprise, body=body, scheme=scheme, by=enterprise_user)

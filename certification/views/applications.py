@@ -162,10 +162,22 @@ def application_list(request: HttpRequest) -> HttpResponse:
             | Q(enterprise__short_name__icontains=q)
             | Q(enterprise__tax_code__startswith=q)
         )
-    parties = Organisation.objects.filter(
-        Q(applications__in=visible) | Q(received_applications__in=visible)
-    ).distinct()
-    organisations = list(parties.order_by("name").only("pk", "name", "short_name", "kind"))
+    # Filters whose cost does not grow with the applications: the bodies (a short list), and
+    # the enterprise typed into the search box; `?enterprise=<id>` (links) names its holder.
+    bodies = list(
+        Organisation.objects.filter(kind=Organisation.Kind.CERTIFICATION_BODY)
+        .order_by("name")
+        .only("pk", "name", "short_name", "kind")
+    )
+    enterprise = None
+    if filters["enterprise"].isdigit():
+        enterprise = (
+            Organisation.objects.filter(
+                pk=int(filters["enterprise"]), kind=Organisation.Kind.ENTERPRISE
+            )
+            .only("pk", "name", "short_name")
+            .first()
+        )
     may_create = _may_create(request.user)
     return render(
         request,
@@ -175,8 +187,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "states": Application.State.choices,
             "kinds": Application.Kind.choices,
-            "bodies": [o for o in organisations if o.kind == Organisation.Kind.CERTIFICATION_BODY],
-            "enterprises": [o for o in organisations if o.kind == Organisation.Kind.ENTERPRISE],
+            "bodies": bodies,
+            "enterprise": enterprise,
             "filtered": any(filters.values()),
             "may_create": may_create,
         },

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from audits.models import Audit, AuditTeamMember, Finding
+from audits.selectors import audit_subject_q
 from audits.templatetags.work_nav import remember_roles
 from certification.models import (
     Application,
@@ -39,7 +40,7 @@ def _enterprise_work(org: Organisation) -> dict:
         ),
         "findings": list(
             Finding.objects.filter(
-                Q(audit__application__enterprise=org) | Q(audit__certificate__enterprise=org),
+                audit_subject_q(enterprise_ids=[org.pk], prefix="audit__"),
                 state=Finding.State.OPEN,
             )
             .select_related("audit__application", "audit__certificate")
@@ -71,7 +72,7 @@ def _body_staff_work(org: Organisation) -> dict:
         ),
         "audits": list(
             Audit.objects.filter(
-                Q(application__body=org) | Q(certificate__body=org),
+                audit_subject_q(body_ids=[org.pk]),
                 state=Audit.State.REPORT_SUBMITTED,
             )
             .select_related(*_AUDIT_SUBJECT)
@@ -86,8 +87,8 @@ def _assessor_work(org: Organisation, user) -> dict:
     return {
         "audits": list(
             Audit.objects.filter(
-                Q(application__body=org) | Q(certificate__body=org),
-                team__user=user,
+                audit_subject_q(body_ids=[org.pk]),
+                pk__in=AuditTeamMember.objects.filter(user=user).values("audit_id"),
                 state__in=[Audit.State.PLANNED, Audit.State.IN_PROGRESS],
             )
             .select_related(*_AUDIT_SUBJECT)
@@ -95,14 +96,16 @@ def _assessor_work(org: Organisation, user) -> dict:
         ),
         "findings": list(
             Finding.objects.filter(
-                Q(audit__application__body=org) | Q(audit__certificate__body=org),
+                audit_subject_q(body_ids=[org.pk], prefix="audit__"),
                 state=Finding.State.RESPONDED,
-                audit__team__user=user,
-                audit__team__role__in=[
-                    AuditTeamMember.Role.LEAD,
-                    AuditTeamMember.Role.MEMBER,
-                    AuditTeamMember.Role.EXPERT,
-                ],
+                audit_id__in=AuditTeamMember.objects.filter(
+                    user=user,
+                    role__in=[
+                        AuditTeamMember.Role.LEAD,
+                        AuditTeamMember.Role.MEMBER,
+                        AuditTeamMember.Role.EXPERT,
+                    ],
+                ).values("audit_id"),
             )
             .select_related("audit__application", "audit__certificate")
             .order_by("responded_at", "pk")[:_LIMIT]

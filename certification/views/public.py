@@ -11,10 +11,14 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
+from certification import public_cache
 from certification.models import Certificate, Organisation
 from certification.selectors import (
     certificate_by_number,
@@ -50,6 +54,43 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def serve_public_answer(
+    request: HttpRequest, number: str, kind: str, render_answer, *, personal: bool = True
+) -> HttpResponse:
+    """Answer a public question about the certificate `number` from the server-side cache
+    (certification.public_cache) when possible, with `ETag`/`Last-Modified` and `304` on a
+    matching revalidation. `render_answer()` returns (response, certificate or None); it runs
+    only on a miss. With `personal` (pages), signed-in visitors get a fresh, private answer
+    (their page shows their menu); anonymous answers set no cookie, so shared caches may keep
+    them too."""
+    if personal and request.user.is_authenticated:
+        response, _certificate = render_answer()
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    variant = f"{kind}:{translation.get_language() or ''}"
+    answer = public_cache.get(number, variant)
+    if answer is None:
+        before = public_cache.generation_for(number)
+        response, certificate = render_answer()
+        if certificate is None or response.status_code != 200:
+            return _public(response)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        answer = public_cache.PublicAnswer.build(
+            response.content, response["Content-Type"], response.status_code
+        )
+        public_cache.set(
+            number, variant, answer, family=public_cache.family_of(certificate), before=before
+        )
+    response = HttpResponse(answer.content, content_type=answer.content_type, status=answer.status)
+    response["ETag"] = answer.etag
+    response["Last-Modified"] = http_date(answer.last_modified)
+    response = get_conditional_response(
+        request, etag=answer.etag, last_modified=int(answer.last_modified), response=response
+    )
+    return _public(response)
+
+
 class VerifySearchForm(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Certificate number or enterprise name"),
@@ -58,8 +99,14 @@ class VerifySearchForm(forms.Form):
     )
 
 
+@require_safe
 def verify(request: HttpRequest, number: str) -> HttpResponse:
-    """What the QR code on a certificate opens: is this certificate valid, and for what."""
+    """What the QR code on a certificate opens: is this certificate valid, and for what.
+    Served from the public cache (see serve_public_answer)."""
+    return serve_public_answer(request, number, "page", lambda: _render_verify(request, number))
+
+
+def _render_verify(request: HttpRequest, number: str):
     certificate = certificate_by_number(number)
     if certificate is None:
         response = render(
@@ -68,7 +115,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             {"number": number, "form": VerifySearchForm(initial={"q": number})},
             status=404,
         )
-        return _public(response)
+        return response, None
     current, versions = certificate_lineage(certificate)
     from signing.selectors import current_signed_pdf
 
@@ -90,7 +137,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             "form": VerifySearchForm(),
         },
     )
-    return _public(response)
+    return response, certificate
 
 
 def verify_search(request: HttpRequest) -> HttpResponse:

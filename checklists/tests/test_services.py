@@ -499,12 +499,12 @@ def test_saving_60_answers_takes_as_many_queries_as_saving_10(
         ]
 
     ten, sixty = answers(small, 10), answers(large, 60)
-    # lock the audit with its pin · role · team · items · links · findings of the items ·
-    # insert findings · their log entries · the audit's sync version · upsert answers ·
-    # savepoint and its release
-    with django_assert_num_queries(12):
+    # lock the audit with its pin, the team role and the assessor grant · items with their
+    # answers' findings · findings of the items · insert findings · their log entries · the
+    # audit's sync version · upsert answers · savepoint and its release
+    with django_assert_num_queries(9):
         checklist_save_answers(audit=small, answers=ten, by=lead_assessor)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         checklist_save_answers(audit=large, answers=sixty, by=lead_assessor)
 
     assert ChecklistAnswer.objects.filter(audit=large).count() == 60

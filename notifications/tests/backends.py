@@ -27,3 +27,24 @@ class FlakyBackend(LocmemBackend):
         if type(self).attempts <= type(self).failures:
             raise SMTPException("451 Try again later")
         return super().send_messages(email_messages)
+
+
+class CountingBackend(LocmemBackend):
+    """Delivers to django.core.mail.outbox and counts the connections opened; fails the sends
+    numbered in `fail_on` (1-based, over the class's life) as a dropped SMTP connection."""
+
+    opened = 0
+    sends = 0
+    fail_on: frozenset = frozenset()
+
+    def open(self):
+        type(self).opened += 1
+        return True
+
+    def send_messages(self, email_messages):
+        type(self).sends += 1
+        if type(self).sends in type(self).fail_on:
+            from smtplib import SMTPServerDisconnected
+
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(email_messages)

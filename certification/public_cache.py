@@ -1,0 +1,124 @@
+"""The server-side cache of public certificate answers (the `/verify/<number>/` page, the public
+API, and any other public answer about one certificate version).
+
+A rendered answer is stored per certificate number (each version has its own number) and per
+variant (page or API, language). Every entry is stamped with the generation of its certificate
+family (the holder's certificates of one scheme: a version's page also shows the state of the
+current version), and `invalidate(certificate)` starts a new generation, so one call hides every
+stale answer of the family at once, in every worker sharing the cache (CACHE_URL).
+
+Readers take the generation *before* reading the database and store under that generation, so
+an answer rendered from data older than an invalidation is never served after it.
+
+    entry = public_cache.get(number, variant)        # None, or a PublicAnswer
+    gen = public_cache.generation_for(number)        # before the database read
+    public_cache.set(number, variant, answer, family=..., generation=gen)
+    public_cache.invalidate(certificate)             # after every change of the certificate
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+
+PREFIX = "pubcert:v1"
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """A rendered public answer: body bytes, content type, status, validators."""
+
+    content: bytes
+    content_type: str
+    status: int
+    etag: str
+    last_modified: float  # epoch seconds, when it was rendered
+
+    @classmethod
+    def build(cls, content: bytes, content_type: str, status: int = 200) -> PublicAnswer:
+        digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+        return cls(content, content_type, status, f'"{digest}"', time.time())
+
+
+def _cache():
+    return caches[getattr(settings, "PUBLIC_CACHE_ALIAS", "default")]
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "PUBLIC_CACHE_TIMEOUT", 3600))
+
+
+def normalise(number: str) -> str:
+    return number.strip().upper()
+
+
+def family_of(certificate) -> str:
+    return f"{certificate.enterprise_id}-{certificate.scheme_id}"
+
+
+def _generation_key(family: str) -> str:
+    return f"{PREFIX}:gen:{family}"
+
+
+def _family_key(number: str) -> str:
+    return f"{PREFIX}:fam:{normalise(number)}"
+
+
+def _entry_key(number: str, variant: str) -> str:
+    digest = hashlib.blake2b(normalise(number).encode(), digest_size=12).hexdigest()
+    return f"{PREFIX}:ans:{digest}:{variant}"
+
+
+def generation(family: str) -> str:
+    """The family's current generation (created when missing)."""
+    key = _generation_key(family)
+    value = _cache().get(key)
+    if value is None:
+        value = uuid.uuid4().hex
+        if not _cache().add(key, value, timeout=None):
+            value = _cache().get(key) or value
+    return value
+
+
+def generation_for(number: str) -> tuple[str, str] | None:
+    """(family, generation) of the certificate `number` when it was answered before, else None.
+    Read it before the database: an answer is stored only under a generation read before its
+    data (the first answer for a number only records the number's family)."""
+    family = _cache().get(_family_key(number))
+    if family is None:
+        return None
+    return family, generation(family)
+
+
+def get(number: str, variant: str) -> PublicAnswer | None:
+    """The cached answer for `number` in `variant`, or None when absent or stale."""
+    entry = _cache().get(_entry_key(number, variant))
+    if entry is None:
+        return None
+    family, stamp, answer = entry
+    if _cache().get(_generation_key(family)) != stamp:
+        return None
+    return answer
+
+
+def set(
+    number: str, variant: str, answer: PublicAnswer, *, family: str, before: tuple | None
+) -> None:
+    """Store `answer` for `number` of `family`, under the generation `before` that
+    `generation_for` gave before the data was read. Without one (the number's first answer),
+    only the family is recorded: the next answer is stored."""
+    values = {_family_key(number): family}
+    if before is not None and before[0] == family:
+        values[_entry_key(number, variant)] = (family, before[1], answer)
+    _cache().set_many(values, timeout=_timeout())
+
+
+def invalidate(certificate) -> None:
+    """Every cached answer about `certificate` and the other versions of its family is stale
+    from now on (a new generation)."""
+    _cache().set(_generation_key(family_of(certificate)), uuid.uuid4().hex, timeout=None)

@@ -176,6 +176,10 @@ def signed_pdf_of_certificate(*, certificate_id: int, source_key: str, reason: s
                 source_key=source_key,
             )
         )
+        # The public page offers the current signed PDF: its cached answer is stale now.
+        from certification import public_cache
+
+        transaction.on_commit(lambda: public_cache.invalidate(certificate))
 
     document = document_generate(
         owner=certificate,

@@ -22,6 +22,15 @@ from checklists.api import AuditChecklistView, ChecklistTemplateViewSet
 from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
+from tracing.api import (
+    AnalysisReportView,
+    AnalysisTraceTestView,
+    AnalysisView,
+    AuditEpcisDocumentsView,
+    AuditEpcisQueryView,
+    DatasetAnalysesView,
+    ProposalDecideView,
+)
 
 router = SimpleRouter()
 router.register("organizations", OrganisationViewSet, basename="api-organization")
@@ -44,6 +53,37 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("audits/<int:pk>/checklist/", AuditChecklistView.as_view(), name="api-audit-checklist"),
     path("reports/summary/", SummaryView.as_view(), name="api-summary"),
+    path(
+        "audits/<str:pk>/epcis-documents/",
+        AuditEpcisDocumentsView.as_view(),
+        name="api-audit-epcis-documents",
+    ),
+    path(
+        "audits/<str:pk>/epcis-queries/",
+        AuditEpcisQueryView.as_view(),
+        name="api-audit-epcis-query",
+    ),
+    path(
+        "epcis-documents/<str:pk>/analyses/",
+        DatasetAnalysesView.as_view(),
+        name="api-epcis-analyses",
+    ),
+    path("trace-analyses/<str:pk>/", AnalysisView.as_view(), name="api-trace-analysis"),
+    path(
+        "trace-analyses/<str:pk>/report/",
+        AnalysisReportView.as_view(),
+        name="api-trace-analysis-report",
+    ),
+    path(
+        "trace-analyses/<str:pk>/trace-test/",
+        AnalysisTraceTestView.as_view(),
+        name="api-trace-analysis-trace-test",
+    ),
+    path(
+        "proposed-findings/<str:pk>/<str:name>/",
+        ProposalDecideView.as_view(),
+        name="api-proposed-finding-decide",
+    ),
     path(
         "public/certificates/<path:number>/",
         PublicCertificateView.as_view(),

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "documents",
     "notifications",
     "oversight",
+    "tracing",
 ]
 
 MIDDLEWARE = [

@@ -60,6 +60,7 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("", include("certification.urls")),
     path("", include("audits.urls")),
+    path("", include("tracing.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -24,6 +24,9 @@ class GeneratedType(models.TextChoices):
     FINDINGS_REPORT = "findings_report", _("Findings report")
     # Uploaded, not generated: evidence of a corrective action, attached to a finding.
     EVIDENCE = "evidence", _("Evidence")
+    # Read from the enterprise's system for a trace test (tracing app): an EPCIS 2.0 document.
+    EPCIS_EVENTS = "epcis_events", _("EPCIS events")
+    TRACE_REPORT = "trace_report", _("Trace test report")
 
 
 DOC_TYPE_CHOICES = [*DocumentType.choices, *GeneratedType.choices]
@@ -34,6 +37,8 @@ SYSTEM_TYPES = frozenset(
         GeneratedType.DECISION,
         GeneratedType.AUDIT_REPORT,
         GeneratedType.FINDINGS_REPORT,
+        GeneratedType.EPCIS_EVENTS,
+        GeneratedType.TRACE_REPORT,
     }
 )
 

@@ -37,7 +37,7 @@ def _id(raw) -> int:
     return int(text)
 
 
-class ProblemSerializer(serializers.Serializer):
+class EpcisProblemSerializer(serializers.Serializer):
     event = serializers.IntegerField(allow_null=True, help_text="Index in the event list.")
     field = serializers.CharField()
     message = serializers.CharField()
@@ -46,10 +46,10 @@ class ProblemSerializer(serializers.Serializer):
 class EpcisRejectedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    problems = ProblemSerializer(many=True)
+    problems = EpcisProblemSerializer(many=True)
 
 
-class DatasetSerializer(serializers.ModelSerializer):
+class EpcisDatasetSerializer(serializers.ModelSerializer):
     document = serializers.IntegerField(source="document_id")
     document_name = serializers.CharField(source="document.original_name")
     created_by = serializers.CharField(source="created_by.username")
@@ -73,16 +73,16 @@ class DatasetSerializer(serializers.ModelSerializer):
         ]
 
 
-class UploadSerializer(serializers.Serializer):
+class EpcisUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An EPCIS 2.0 JSON / JSON-LD document.")
 
 
-class AnalyseSerializer(serializers.Serializer):
+class TraceLotSerializer(serializers.Serializer):
     gtin = serializers.CharField(max_length=14)
     lot = serializers.CharField(max_length=20)
 
 
-class ProposalSerializer(serializers.ModelSerializer):
+class ProposedFindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProposedFinding
         fields = [
@@ -97,8 +97,8 @@ class ProposalSerializer(serializers.ModelSerializer):
         ]
 
 
-class AnalysisSerializer(serializers.ModelSerializer):
-    dataset = DatasetSerializer()
+class TraceAnalysisSerializer(serializers.ModelSerializer):
+    dataset = EpcisDatasetSerializer()
     reasons = serializers.SerializerMethodField()
     proposals = serializers.SerializerMethodField()
     report_url = serializers.SerializerMethodField()
@@ -128,10 +128,12 @@ class AnalysisSerializer(serializers.ModelSerializer):
         return [gap_text(g) for g in obj.data["gaps"] if g["severity"] == "major"]
 
     def get_proposals(self, obj) -> list[dict]:
-        return ProposalSerializer(proposals_of(obj), many=True).data
+        return ProposedFindingSerializer(proposals_of(obj), many=True).data
 
     def get_report_url(self, obj) -> str | None:
-        return reverse("documents:download", args=[obj.report_id]) if obj.report_id else None
+        if not obj.report_id:
+            return None
+        return reverse("api-document-download", args=[obj.report_id])
 
     def get_page_url(self, obj) -> str:
         return reverse("tracing:analysis_detail", args=[obj.pk])
@@ -155,16 +157,16 @@ class AuditEpcisDocumentsView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(tags=TAG, responses=DatasetSerializer(many=True))
+    @extend_schema(tags=TAG, responses=EpcisDatasetSerializer(many=True))
     def get(self, request, pk):
         audit = audit_get_for_user(request.user, _id(pk))
-        return Response(DatasetSerializer(datasets_of(audit), many=True).data)
+        return Response(EpcisDatasetSerializer(datasets_of(audit), many=True).data)
 
     @extend_schema(
         tags=TAG,
-        request={"multipart/form-data": UploadSerializer},
+        request={"multipart/form-data": EpcisUploadSerializer},
         responses={
-            201: DatasetSerializer,
+            201: EpcisDatasetSerializer,
             400: EpcisRejectedSerializer,
             403: ErrorSerializer,
             404: ErrorSerializer,
@@ -174,7 +176,7 @@ class AuditEpcisDocumentsView(APIView):
     )
     def post(self, request, pk):
         audit = audit_get_for_user(request.user, _id(pk))
-        upload = UploadSerializer(data=request.data)
+        upload = EpcisUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
             dataset = services.epcis_dataset_upload(
@@ -182,7 +184,7 @@ class AuditEpcisDocumentsView(APIView):
             )
         except services.EpcisRejected as exc:
             return _rejected(exc)
-        return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
+        return Response(EpcisDatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 
 
 class AuditEpcisQueryView(APIView):
@@ -195,7 +197,7 @@ class AuditEpcisQueryView(APIView):
         tags=TAG,
         request=None,
         responses={
-            201: DatasetSerializer,
+            201: EpcisDatasetSerializer,
             400: EpcisRejectedSerializer,
             403: ErrorSerializer,
             404: ErrorSerializer,
@@ -213,7 +215,7 @@ class AuditEpcisQueryView(APIView):
             response = _rejected(exc)
             response.status_code = 502
             return response
-        return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
+        return Response(EpcisDatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 
 
 class DatasetAnalysesView(APIView):
@@ -224,9 +226,9 @@ class DatasetAnalysesView(APIView):
 
     @extend_schema(
         tags=TAG,
-        request=AnalyseSerializer,
+        request=TraceLotSerializer,
         responses={
-            201: AnalysisSerializer,
+            201: TraceAnalysisSerializer,
             400: ValidationErrorSerializer,
             403: ErrorSerializer,
             404: ErrorSerializer,
@@ -235,20 +237,20 @@ class DatasetAnalysesView(APIView):
     )
     def post(self, request, pk):
         dataset = dataset_get_for_user(request.user, _id(pk))
-        body = AnalyseSerializer(data=request.data)
+        body = TraceLotSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         analysis = services.trace_analyse(dataset=dataset, by=request.user, **body.validated_data)
         analysis = analysis_get_for_user(request.user, analysis.pk)
-        return Response(AnalysisSerializer(analysis).data, status=status.HTTP_201_CREATED)
+        return Response(TraceAnalysisSerializer(analysis).data, status=status.HTTP_201_CREATED)
 
 
 class AnalysisView(APIView):
     """The trace report of an analysis: back and forward, KDEs, mass balance, result,
     proposed findings."""
 
-    @extend_schema(tags=TAG, responses={200: AnalysisSerializer, 404: ErrorSerializer})
+    @extend_schema(tags=TAG, responses={200: TraceAnalysisSerializer, 404: ErrorSerializer})
     def get(self, request, pk):
-        return Response(AnalysisSerializer(analysis_get_for_user(request.user, _id(pk))).data)
+        return Response(TraceAnalysisSerializer(analysis_get_for_user(request.user, _id(pk))).data)
 
 
 class AnalysisReportView(APIView):
@@ -277,7 +279,7 @@ class AnalysisReportView(APIView):
         return Response(
             {
                 "document": analysis.report_id,
-                "download_url": reverse("documents:download", args=[analysis.report_id]),
+                "download_url": reverse("api-document-download", args=[analysis.report_id]),
             },
             status=status.HTTP_201_CREATED,
         )
@@ -326,7 +328,7 @@ class ProposalDecideView(APIView):
         tags=TAG,
         request=ProposalDecisionSerializer,
         responses={
-            200: ProposalSerializer,
+            200: ProposedFindingSerializer,
             400: ValidationErrorSerializer,
             403: ErrorSerializer,
             404: ErrorSerializer,
@@ -343,4 +345,4 @@ class ProposalDecideView(APIView):
             proposal = services.proposed_finding_dismiss(
                 proposal=proposal, by=request.user, comment=body.validated_data["comment"]
             )
-        return Response(ProposalSerializer(proposal).data)
+        return Response(ProposedFindingSerializer(proposal).data)

@@ -584,7 +584,8 @@ def read_document(content: bytes | str | dict) -> Document:
     """Parse and validate an EPCIS 2.0 JSON / JSON-LD document (an EPCISDocument or an
     EPCISQueryDocument). Raises EpcisInvalid listing up to MAX_ERRORS problems; nothing is
     returned half-read."""
-    if isinstance(content, dict):
+    owned = not isinstance(content, dict)  # a caller's dict is never changed
+    if not owned:
         data = content
     else:
         try:
@@ -605,7 +606,8 @@ def read_document(content: bytes | str | dict) -> Document:
         event = read_event(index, raw, problems)
         if event is not None and not problems:
             events.append(event)
-        raw_events[index] = None  # the raw dict is no longer needed: keep the peak low
+        if owned:
+            raw_events[index] = None  # the raw dict is no longer needed: keep the peak low
         if len(problems) >= MAX_ERRORS:
             break
     if problems:

@@ -135,3 +135,10 @@ def test_a_document_that_is_not_epcis_is_refused_at_the_document_level(content, 
         read_document(content)
     assert caught.value.problems[0].index is None
     assert caught.value.problems[0].field == field
+
+
+def test_a_document_given_as_a_dict_is_left_as_it_was():
+    given = document(coffee_chain())
+    before = json.dumps(given)
+    read_document(given)
+    assert json.dumps(given) == before

@@ -247,6 +247,14 @@ DOCUMENT_ALLOWED_TYPES = env.list(
     "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
 )
 
+# Trace tests from EPCIS 2.0 data (tracing app): the largest document read (upload or the
+# answer of an enterprise's query interface), and how that interface is asked.
+EPCIS_MAX_BYTES = env_int("EPCIS_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
+EPCIS_QUERY_TIMEOUT = env_int("EPCIS_QUERY_TIMEOUT", 30, minimum=1)
+EPCIS_QUERY_MAX_PAGES = env_int("EPCIS_QUERY_MAX_PAGES", 100, minimum=1)
+# Plain http:// query interfaces (a local test server); HTTPS only otherwise.
+EPCIS_QUERY_ALLOW_HTTP = env_bool("EPCIS_QUERY_ALLOW_HTTP", False)
+
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 _static_backend = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"

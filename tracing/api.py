@@ -44,9 +44,13 @@ class EpcisProblemSerializer(serializers.Serializer):
 
 
 class EpcisRejectedSerializer(serializers.Serializer):
+    """A refused EPCIS document (`code` "epcis_invalid", with `problems`), or a request whose
+    fields are invalid (`code` "invalid", with `errors` by field)."""
+
     detail = serializers.CharField()
     code = serializers.CharField()
-    problems = EpcisProblemSerializer(many=True)
+    problems = EpcisProblemSerializer(many=True, required=False)
+    errors = serializers.DictField(required=False)
 
 
 class EpcisDatasetSerializer(serializers.ModelSerializer):
@@ -156,6 +160,7 @@ class AuditEpcisDocumentsView(APIView):
     A refused document is not stored: 400 names the event index and the field."""
 
     parser_classes = [MultiPartParser, FormParser]
+    accepts_uploads = True
 
     @extend_schema(tags=TAG, responses=EpcisDatasetSerializer(many=True))
     def get(self, request, pk):

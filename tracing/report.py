@@ -25,7 +25,7 @@ _FONT_PATHS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
 )
-COLUMN_W, BOX_W, BOX_H, GAP_Y, MARGIN = 250, 228, 44, 14, 16
+COLUMN_W, BOX_W, BOX_H, GAP_Y, MARGIN = 290, 250, 44, 14, 16
 COLOURS = {
     "input": ("#e8f1fb", "#1f5fa8"),
     "unknown": ("#fdecea", "#b3261e"),
@@ -45,26 +45,32 @@ def _font(size: int):
     return ImageFont.load_default(size)
 
 
+def _split(label: str) -> tuple[str, str]:
+    """ "GTIN x · lot y" → ("lot y", "GTIN x"): the lot first, where the box has room."""
+    head, _sep, tail = label.partition(" · ")
+    return (tail, head) if tail else (label, "")
+
+
 def graph_columns(data: dict) -> list[list[tuple[str, str, str]]]:
     """Columns of (kind, first line, second line): inputs → traced lot → pallets and outputs
     → customers."""
-    inputs = [
-        (
-            "unknown" if row["origin"] == "unknown" else "input",
-            row["lot"],
-            ", ".join(row["suppliers"]) or row["origin"],
-        )
-        for row in data["backward"]["inputs"]
-    ]
+    inputs = []
+    for row in data["backward"]["inputs"]:
+        lot, gtin = _split(row["lot"])
+        who = ", ".join(row["suppliers"]) or row["origin"]
+        kind = "unknown" if row["origin"] == "unknown" else "input"
+        inputs.append((kind, f"{lot} · {row['quantity'] or '?'} {row['uom']}", f"{gtin} · {who}"))
     middle = [
         ("pallet", p["pallet"], f"{p['quantity'] or '?'} {p['uom']}")
         for p in data["forward"]["pallets"]
-    ] + [
-        ("lot", o["lot"], f"{o['quantity'] or '?'} {o['uom']}") for o in data["forward"]["outputs"]
     ]
+    for output in data["forward"]["outputs"]:
+        lot, gtin = _split(output["lot"])
+        middle.append(("lot", f"{lot} · {output['quantity'] or '?'} {output['uom']}", gtin))
     customers = [("customer", c, "") for c in data["forward"]["customers"]]
-    lot = [("lot", data["lot"]["label"], data["result"].upper())]
-    return [c for c in (inputs, lot, middle, customers) if c]
+    lot, gtin = _split(data["lot"]["label"])
+    traced = [("lot", lot, f"{gtin} · {data['result'].upper()}")]
+    return [c for c in (inputs, traced, middle, customers) if c]
 
 
 def render_graph_png(data: dict) -> bytes:
@@ -84,8 +90,8 @@ def render_graph_png(data: dict) -> bytes:
             y = MARGIN + offset + ri * (BOX_H + GAP_Y)
             fill, outline = COLOURS[kind]
             draw.rounded_rectangle((x, y, x + BOX_W, y + BOX_H), 6, fill=fill, outline=outline)
-            draw.text((x + 8, y + 6), line1[:34], fill="#111111", font=big)
-            draw.text((x + 8, y + 24), line2[:38], fill=outline, font=small)
+            draw.text((x + 8, y + 6), line1[:36], fill="#111111", font=big)
+            draw.text((x + 8, y + 24), line2[:42], fill=outline, font=small)
             placed.append((x, y + BOX_H // 2, x + BOX_W))
         centres.append(placed)
     for left, right in itertools.pairwise(centres):

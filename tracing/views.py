@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audits.rules import lead_of_audit
@@ -31,6 +32,12 @@ from tracing.selectors import (
     proposal_get_for_user,
     proposals_of,
 )
+
+SEVERITY_LABELS = {
+    "major": gettext_lazy("Major nonconformity"),
+    "minor": gettext_lazy("Minor nonconformity"),
+    "observation": gettext_lazy("Observation"),
+}
 
 
 def _refused(request, message, status, next_url, errors=None) -> HttpResponse:
@@ -157,6 +164,8 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit = analysis.dataset.audit
     data = analysis.data
     proposals = list(proposals_of(analysis))
+    for proposal in proposals:
+        proposal.severity_label = SEVERITY_LABELS.get(proposal.severity, proposal.severity)
     is_assessor = services.assessor_of(audit, request.user) is True
     kde_rows = [
         {

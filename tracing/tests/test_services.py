@@ -124,7 +124,7 @@ def test_the_schemes_tolerance_and_required_kdes_apply(dataset, member, scheme):
     assert analysis.tolerance_percent == Decimal("0.5")
     codes = sorted(p.code for p in analysis.proposals.all())
     assert codes == ["kde_missing"]
-    assert "who (source party)" in analysis.proposals.get().description
+    assert "ai (bên gửi)" in analysis.proposals.get().description  # in the default language
 
 
 def test_trace_rules_refuse_an_unknown_kde(scheme):

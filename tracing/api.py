@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,8 +30,6 @@ TAG = ["trace tests (EPCIS)"]
 
 
 def _id(raw) -> int:
-    from rest_framework.exceptions import NotFound
-
     text = str(raw)
     if not (text.isascii() and text.isdigit()) or int(text) > 2**62:
         raise NotFound()
@@ -341,12 +340,14 @@ class ProposalDecideView(APIView):
         },
     )
     def post(self, request, pk, name):
+        if name not in ("confirm", "dismiss"):
+            raise NotFound()
         proposal = proposal_get_for_user(request.user, _id(pk))
         body = ProposalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if name == "confirm":
             proposal = services.proposed_finding_confirm(proposal=proposal, by=request.user)
-        else:
+        else:  # dismiss
             proposal = services.proposed_finding_dismiss(
                 proposal=proposal, by=request.user, comment=body.validated_data["comment"]
             )

@@ -590,7 +590,7 @@ def read_document(content: bytes | str | dict) -> Document:
     else:
         try:
             data = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise EpcisInvalid([Problem(None, "(file)", f"not valid JSON: {exc}")]) from exc
     if not isinstance(data, dict):
         raise EpcisInvalid([Problem(None, "(file)", "an EPCIS document is a JSON object")])

@@ -373,15 +373,93 @@ def _quantities(data: dict) -> tuple[Decimal, Decimal]:
     return Decimal(row["in"]), Decimal(row["out"])
 
 
-def trace_test_prefill(*, analysis: TraceAnalysis, by: User):
-    """Record the audit's trace test from an analysis: lot, both directions, times, the
-    quantities of the mass balance and the computed result (a failed test raises its major
-    finding in the audits app). Times: from the request to the query interface (or the
-    upload) to the moment it answered (or the analysis).
+def _note(analysis: TraceAnalysis) -> str:
+    dataset, data = analysis.dataset, analysis.data
+    note = _(
+        "From EPCIS data (%(source)s, %(events)s events): back %(back)s, forward "
+        "%(forward)s; suppliers: %(suppliers)s; customers: %(customers)s."
+    ) % {
+        "source": dataset.get_source_display(),
+        "events": dataset.event_count,
+        "back": _("found") if data["backward"]["done"] else _("incomplete"),
+        "forward": _("found") if data["forward"]["done"] else _("incomplete"),
+        "suppliers": ", ".join(data["backward"]["suppliers"]) or "-",
+        "customers": ", ".join(data["forward"]["customers"]) or "-",
+    }
+    if data["reasons"]:
+        note += " " + " ".join(gap_text(g) for g in data["gaps"] if g["severity"] == "major")
+    return note
 
-    The seam with the audits app: when the trace test becomes a record per direction, only
-    this function changes."""
-    from audits.services import trace_test_record
+
+def _times(analysis: TraceAnalysis) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the request to the query interface (or the upload) to its answer (or the
+    analysis)."""
+    dataset = analysis.dataset
+    started = dataset.requested_at or dataset.created_at
+    ended = dataset.answered_at or analysis.created_at
+    if ended <= started:
+        ended = started + datetime.timedelta(seconds=1)
+    return started, ended
+
+
+def direction_lines(analysis: TraceAnalysis) -> dict[str, list[dict]]:
+    """The lines of each direction as a trace-test record takes them ({"party", "lot",
+    "quantity", "unit"}), in the unit of the mass balance: one step back, what made or brought
+    in the lot (its inputs and their suppliers named); one step forward, each shipment to its
+    customer, then what was consumed, destroyed or counted in stock."""
+    data = analysis.data
+    rows = data.get("mass_balance") or []
+    row = next((r for r in rows if r["uom"] == "KGM"), rows[0] if rows else None)
+    unit = row["uom"] if row else ""
+    origins = "; ".join(
+        f"{i['lot']} ({', '.join(i['suppliers']) or i['origin']})"
+        for i in data["backward"]["inputs"]
+    )
+    back = [
+        {
+            "party": origins or "-",
+            "lot": analysis.lot,
+            "quantity": row["in"] if row else "0",
+            "unit": unit,
+        }
+    ]
+    forward, shipped = [], Decimal(0)
+    label = data["lot"]["label"]
+    for shipment in data["forward"]["shipments"]:
+        if shipment["lot"] != label or shipment["uom"] != unit or shipment["quantity"] is None:
+            continue
+        shipped += Decimal(shipment["quantity"])
+        forward.append(
+            {
+                "party": ", ".join(shipment["customers"]) or "-",
+                "lot": shipment["via"] or analysis.lot,
+                "quantity": shipment["quantity"],
+                "unit": unit,
+            }
+        )
+    rest = (Decimal(row["out"]) if row else Decimal(0)) - shipped
+    if rest > 0:
+        forward.append(
+            {
+                "party": _("consumed, destroyed or in stock"),
+                "lot": analysis.lot,
+                "quantity": str(rest),
+                "unit": unit,
+            }
+        )
+    return {"backward": back, "forward": forward}
+
+
+def trace_test_prefill(*, analysis: TraceAnalysis, by: User):
+    """Record the audit's trace test from an analysis: lot, directions, times, quantities
+    and the computed result (a failed test raises its major finding in the audits app).
+
+    The seam with the audits app. When it records a trace test per direction
+    (`trace_test_record_direction` + `trace_test_conclude`), each direction the analysis found
+    completely is recorded with its lines and the test concluded there, so its rules judge it
+    (a direction not found is not recorded, hence fails the test). Otherwise the trace test is
+    recorded in one go with the analysis's result."""
+    from audits import services as audit_services
 
     with transaction.atomic():
         analysis = TraceAnalysis.objects.select_for_update().get(pk=analysis.pk)
@@ -389,39 +467,50 @@ def trace_test_prefill(*, analysis: TraceAnalysis, by: User):
             raise DomainError(
                 _("A trace test was already recorded from this analysis."), code="recorded"
             )
-        dataset = analysis.dataset
-        started = dataset.requested_at or dataset.created_at
-        ended = dataset.answered_at or analysis.created_at
-        if ended <= started:
-            ended = started + datetime.timedelta(seconds=1)
-        quantity_in, quantity_out = _quantities(analysis.data)
-        data = analysis.data
-        note = _(
-            "From EPCIS data (%(source)s, %(events)s events): back %(back)s, forward "
-            "%(forward)s; suppliers: %(suppliers)s; customers: %(customers)s."
-        ) % {
-            "source": dataset.get_source_display(),
-            "events": dataset.event_count,
-            "back": _("found") if data["backward"]["done"] else _("incomplete"),
-            "forward": _("found") if data["forward"]["done"] else _("incomplete"),
-            "suppliers": ", ".join(data["backward"]["suppliers"]) or "-",
-            "customers": ", ".join(data["forward"]["customers"]) or "-",
-        }
-        if data["reasons"]:
-            note += " " + " ".join(gap_text(g) for g in data["gaps"] if g["severity"] == "major")
-        trace = trace_test_record(
-            audit=dataset.audit,
-            by=by,
-            gtin=analysis.gtin,
-            lot=analysis.lot,
-            direction="both",
-            started_at=started,
-            ended_at=ended,
-            quantity_in=quantity_in,
-            quantity_out=quantity_out,
-            result=analysis.result,
-            note=note,
-        )
+        audit = analysis.dataset.audit
+        started, ended = _times(analysis)
+        note = _note(analysis)
+        if hasattr(audit_services, "trace_test_record_direction"):
+            lines = direction_lines(analysis)
+            data = analysis.data
+            found = [d for d in ("backward", "forward") if data[d]["done"]]
+            if not found:
+                raise DomainError(
+                    _("Neither direction was traced from these events: %(reasons)s")
+                    % {"reasons": " ".join(gap_text(g) for g in data["gaps"])},
+                    code="nothing_traced",
+                )
+            for direction in found:
+                audit_services.trace_test_record_direction(
+                    audit=audit,
+                    by=by,
+                    gtin=analysis.gtin,
+                    lot=analysis.lot,
+                    direction=direction,
+                    started_at=started,
+                    answered_at=ended,
+                    inputs=lines[direction] if direction == "backward" else [],
+                    outputs=lines[direction] if direction == "forward" else [],
+                    documents_shown=analysis.dataset.document.original_name,
+                )
+            trace = audit_services.trace_test_conclude(
+                audit=audit, by=by, gtin=analysis.gtin, lot=analysis.lot, note=note
+            )
+        else:
+            quantity_in, quantity_out = _quantities(analysis.data)
+            trace = audit_services.trace_test_record(
+                audit=audit,
+                by=by,
+                gtin=analysis.gtin,
+                lot=analysis.lot,
+                direction="both",
+                started_at=started,
+                ended_at=ended,
+                quantity_in=quantity_in,
+                quantity_out=quantity_out,
+                result=analysis.result,
+                note=note,
+            )
         analysis.trace_test = trace
         analysis.save(update_fields=["trace_test", "updated_at"])
     return trace

@@ -177,3 +177,31 @@ def test_the_endpoints_are_in_the_openapi_schema(member):
         assert path in paths, path
     upload_op = paths["/api/v1/audits/{id}/epcis-documents/"]["post"]
     assert {"201", "400", "413"} <= set(upload_op["responses"])
+
+
+def test_an_unknown_decision_on_a_proposal_answers_404(audit, member, lead_assessor):
+    events = coffee_chain()
+    del events[1]
+    dataset = upload(api_as(member), audit, events).json()
+    analysis = (
+        api_as(member)
+        .post(
+            f"{API}/epcis-documents/{dataset['id']}/analyses/",
+            {"gtin": "8934588012235", "lot": "RG-1"},
+            format="json",
+        )
+        .json()
+    )
+    [proposal] = analysis["proposals"]
+    response = api_as(lead_assessor).post(
+        f"{API}/proposed-findings/{proposal['id']}/approve/", {"comment": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert api_as(lead_assessor).get(f"{API}/trace-analyses/{analysis['id']}/").json()[
+        "proposals"
+    ][0]["state"] == "proposed"
+
+
+def test_a_deeply_nested_file_is_refused_as_invalid_json(audit, member):
+    response = upload(api_as(member), audit, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400

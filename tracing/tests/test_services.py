@@ -296,3 +296,14 @@ def test_an_unreachable_interface_fails_clearly_and_stores_nothing(
         not EpcisDataset.objects.exists()
         and not Document.objects.filter(doc_type="epcis_events").exists()
     )
+
+
+def test_the_direction_lines_carry_the_mass_balance_of_the_lot(analysis):
+    lines = services.direction_lines(analysis)
+    [back] = lines["backward"]
+    assert (back["lot"], back["quantity"], back["unit"]) == ("RG-1", "560", "KGM")
+    assert "GLN 8935123000014" in back["party"]  # the supplier of the received cherries
+    assert [(f["party"], f["quantity"]) for f in lines["forward"]] == [
+        ("GLN 8935001000013", "300"),
+        ("GLN 8935002000012", "260"),
+    ]

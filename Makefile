@@ -22,7 +22,7 @@ TEST_WORKERS ?= 2
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install demo test test-integration lint bench messages serve serve-prod screenshots clean
+.PHONY: install demo test test-integration lint bench messages serve serve-prod screenshots clean backup restore
 
 $(VENV)/.installed: pyproject.toml constraints-build.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,15 +34,21 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 
 install: $(VENV)/.installed $(MO_FILES)
 
+# Where `make demo` and `make serve` listen: `make demo PORT=8123` (and HOST=…). Unless SITE_URL
+# is set, the QR codes and e-mail links of the demo point at this address too.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SERVE_ENV := SERVE_HOST=$(HOST) SERVE_PORT=$(PORT)
+
 demo: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_checklists
-	$(PY) manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 — accounts: admin, enterprise, enterprise2, cbstaff, lead, assessor, decider, regulator"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Preparing the demo database (migrate, checklists, demo data)…"
+	@$(SERVE_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(SERVE_ENV) $(PY) manage.py import_checklists
+	@$(SERVE_ENV) $(PY) manage.py seed_demo
+	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(SERVE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-like, locally: collectstatic, migrate, then gunicorn (127.0.0.1:8000), a Celery
 # worker and celery beat with DEBUG=0; needs DATABASE_URL and CELERY_BROKER_URL. Ctrl-C stops all.
@@ -76,6 +82,17 @@ bench: install
 # Developer helper: refresh the catalogues from the sources (needs gettext's xgettext).
 messages: install
 	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+
+# Backup and restore (core/backup.py): the database (pg_dump, or the SQLite file) and every
+# stored file (media folder or S3 bucket) in one archive under var/backups (BACKUP_DIR).
+BACKUP_DIR ?= var/backups
+backup: install
+	$(PY) manage.py backup --dir "$(BACKUP_DIR)"
+
+# make restore BACKUP=var/backups/txng-cert-….tar.gz [YES=1]: REPLACES the database and files.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/txng-cert-<time>.tar.gz [YES=1]"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(YES),--yes)
 
 clean:
 	rm -rf $(VENV) staticfiles $(MO_FILES)

@@ -30,6 +30,9 @@ from audits.serializers import (
     RespondSerializer,
     TeamMemberCreateSerializer,
     TeamMemberSerializer,
+    TraceConcludeSerializer,
+    TraceDirectionRecordSerializer,
+    TraceTestDirectionSerializer,
     TraceTestRecordSerializer,
     TraceTestSerializer,
 )
@@ -49,7 +52,9 @@ from audits.services import (
     finding_reject_response,
     finding_respond,
     finding_verify,
+    trace_test_conclude,
     trace_test_record,
+    trace_test_record_direction,
 )
 from certification.selectors import applications_visible_to, certificates_visible_to
 from core.api.views import (
@@ -186,13 +191,55 @@ class AuditViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet
     def trace_tests(self, request, pk=None):
         audit = self.get_object()
         if request.method == "GET":
-            tests = list(audit.trace_tests.order_by("started_at", "id"))
+            tests = list(
+                audit.trace_tests.prefetch_related("directions").order_by("started_at", "id")
+            )
             for test in tests:
                 test.audit = audit  # its scheme's target time, without a query per row
             return Response(TraceTestSerializer(tests, many=True).data)
         given = TraceTestRecordSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         trace = trace_test_record(audit=audit, by=request.user, **given.validated_data)
+        trace.audit = audit
+        return Response(TraceTestSerializer(trace).data, status=201)
+
+    @extend_schema(
+        request=TraceDirectionRecordSerializer, responses={201: TraceTestDirectionSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="trace-tests/directions",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def trace_test_directions(self, request, pk=None):
+        """Record one direction of a lot's trace (lines with quantities, documents shown);
+        conclude with `trace-tests/conclude/`."""
+        audit = self.get_object()
+        given = TraceDirectionRecordSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        for key in ("inputs", "outputs"):
+            data[key] = [dict(line) for line in data[key]]
+        record = trace_test_record_direction(audit=audit, by=request.user, **data)
+        return Response(TraceTestDirectionSerializer(record).data, status=201)
+
+    @extend_schema(request=TraceConcludeSerializer, responses={201: TraceTestSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="trace-tests/conclude",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def trace_test_conclude(self, request, pk=None):
+        """Conclude a lot's trace test: the result is computed from its directions; a failure
+        raises a major finding with the reasons."""
+        audit = self.get_object()
+        given = TraceConcludeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        trace = trace_test_conclude(audit=audit, by=request.user, **given.validated_data)
         trace.audit = audit
         return Response(TraceTestSerializer(trace).data, status=201)
 

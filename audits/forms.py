@@ -80,7 +80,6 @@ class TraceTestForm(forms.Form):
         decimal_places=3,
         min_value=0,
     )
-    result = forms.ChoiceField(label=capfirst(_("result")), choices=TraceTest.Result.choices)
     note = forms.CharField(
         label=capfirst(_("note")), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -9,6 +9,7 @@ from audits.models import (
     Finding,
     ImpartialityDeclaration,
     TraceTest,
+    TraceTestDirection,
 )
 from certification.models import Application, Certificate, Scheme
 from core.api.views import CommentSerializer
@@ -134,9 +135,56 @@ class DeclarationSignSerializer(serializers.Serializer):
     statement = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class TraceTestDirectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TraceTestDirection
+        fields = [
+            "id",
+            "gtin",
+            "lot",
+            "direction",
+            "started_at",
+            "answered_at",
+            "inputs",
+            "outputs",
+            "documents_shown",
+            "trace_test",
+            "recorded_by",
+        ]
+        read_only_fields = ["trace_test", "recorded_by"]
+
+
+class TraceLineSerializer(serializers.Serializer):
+    party = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    lot = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class TraceDirectionRecordSerializer(serializers.Serializer):
+    gtin = serializers.CharField(max_length=14)
+    lot = serializers.CharField(max_length=20)
+    direction = serializers.ChoiceField(choices=TraceTestDirection.Direction.choices)
+    started_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField()
+    inputs = TraceLineSerializer(many=True, required=False, default=list)
+    outputs = TraceLineSerializer(many=True, required=False, default=list)
+    documents_shown = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TraceConcludeSerializer(serializers.Serializer):
+    gtin = serializers.CharField(max_length=14)
+    lot = serializers.CharField(max_length=20)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class TraceTestSerializer(serializers.ModelSerializer):
     duration_hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
     within_target = serializers.BooleanField(read_only=True)
+    difference_percent = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, allow_null=True
+    )
+    directions = TraceTestDirectionSerializer(many=True, read_only=True)
 
     class Meta:
         model = TraceTest
@@ -150,11 +198,14 @@ class TraceTestSerializer(serializers.ModelSerializer):
             "quantity_in",
             "quantity_out",
             "result",
+            "failure_reasons",
+            "difference_percent",
             "note",
             "recorded_by",
             "finding",
             "duration_hours",
             "within_target",
+            "directions",
         ]
 
 
@@ -166,7 +217,6 @@ class TraceTestRecordSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField()
     quantity_in = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
     quantity_out = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
-    result = serializers.ChoiceField(choices=TraceTest.Result.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

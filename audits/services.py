@@ -23,10 +23,14 @@ from audits.models import (
     Finding,
     ImpartialityDeclaration,
     TraceTest,
+    TraceTestDirection,
 )
 from audits.rules import assessor_on_team, team_role
+from audits.sampling import audit_time
+from audits.trace import TraceOutcome, trace_outcome
 from certification.models import Application, Certificate, ConflictDeclaration, Role
 from certification.selectors import has_role
+from checklists.clauses import clause_status_of
 from core import clock
 from core.exceptions import DomainError
 from core.models import LogEntry, User
@@ -154,6 +158,14 @@ def audit_plan(
         open_audits = Audit.objects.filter(certificate=certificate, kind=kind)
     if open_audits.exclude(state__in=[Audit.State.CLOSED, Audit.State.CANCELLED]).exists():
         raise DomainError(_("An audit of this kind is already open."), code="audit_open")
+    # Audit time and sample of sites (17021-1 §9.1.4-9.1.5): from the application's sites and
+    # employees, or the certificate's sites and its application's employees.
+    scope_application = application or certificate.application
+    timing = audit_time(
+        sites=subject.sites,
+        employees=scope_application.employees_in_scope,
+        table=subject.scheme.man_day_table,
+    )
     audit = Audit.objects.create(
         application=application,
         certificate=certificate,
@@ -162,6 +174,8 @@ def audit_plan(
         planned_start=planned_start,
         planned_end=planned_end,
         created_by=by,
+        planned_man_days=timing.man_days,
+        sampled_sites=timing.sample,
     )
     _pin_checklist(audit, by)
     log_transition(
@@ -415,6 +429,7 @@ def _finding_create(
         description=description,
         evidence=evidence,
         clause_reference=clause_reference,
+        clause_status=clause_status_of(clause_reference) if clause_reference else "",
         checklist_item_code=checklist_item_code,
         due_date=Finding.due_date_for(severity, audit.scheme, audit.end_or_today),
         raised_by=by,
@@ -462,6 +477,165 @@ def finding_raise(
     )
 
 
+def _clean_lines(lines, field: str) -> list[dict]:
+    """Lines of a direction ({"party", "lot", "quantity", "unit"}), quantities as strings of
+    non-negative decimals. ValidationError naming `field` otherwise."""
+    cleaned = []
+    for line in lines or []:
+        if not isinstance(line, dict):
+            raise ValidationError({field: _("Each line has a party, a lot and a quantity.")})
+        try:
+            quantity = Decimal(str(line.get("quantity", "")).strip())
+        except (ArithmeticError, ValueError):
+            raise ValidationError({field: _("Each line needs a quantity (a number).")}) from None
+        if quantity < 0 or not quantity.is_finite():
+            raise ValidationError({field: _("Quantities are zero or more.")})
+        cleaned.append(
+            {
+                "party": str(line.get("party", "")).strip()[:200],
+                "lot": str(line.get("lot", "")).strip()[:40],
+                "quantity": str(quantity),
+                "unit": str(line.get("unit", "")).strip()[:20],
+            }
+        )
+    return cleaned
+
+
+@transaction.atomic
+def trace_test_record_direction(
+    *,
+    audit: Audit,
+    by: User,
+    gtin: str,
+    lot: str,
+    direction: str,
+    started_at: datetime.datetime,
+    answered_at: datetime.datetime,
+    inputs: list[dict] | None = None,
+    outputs: list[dict] | None = None,
+    documents_shown: str = "",
+) -> TraceTestDirection:
+    """An assessor of the team records how the enterprise traced lot `lot` of `gtin` in one
+    direction (one step back: the inputs and suppliers; one step forward: the customers and
+    stock), with the lines shown and their quantities, while the audit is in progress.
+    Recording the same direction of the same lot again replaces it until the test is
+    concluded (a concluded lot may be traced again as a new test). Logged on the audit.
+
+    Raises PermissionDenied, DomainError (audit state) or ValidationError
+    (GTIN check digit, answer before question, lines)."""
+    audit = _locked_audit(audit)
+    _require_assessor_on_team(audit, by)
+    _require_state(
+        audit, (Audit.State.IN_PROGRESS,), _("A trace test is recorded during the audit.")
+    )
+    gtin, lot = (gtin or "").strip(), (lot or "").strip()
+    existing = TraceTestDirection.objects.filter(
+        audit=audit, gtin=gtin, lot=lot, direction=direction, trace_test__isnull=True
+    ).first()
+    record = existing or TraceTestDirection(audit=audit, gtin=gtin, lot=lot, direction=direction)
+    record.started_at = started_at
+    record.answered_at = answered_at
+    record.inputs = _clean_lines(inputs, "inputs")
+    record.outputs = _clean_lines(outputs, "outputs")
+    record.documents_shown = (documents_shown or "").strip()
+    record.recorded_by = by
+    record.full_clean(exclude=["audit", "trace_test", "recorded_by"], validate_unique=False)
+    if record.answered_at <= record.started_at:
+        raise ValidationError({"answered_at": _("The answer comes after the question.")})
+    record.save()
+    log_transition(
+        audit,
+        "trace_direction_record",
+        by=by,
+        previous=audit.state,
+        data={"gtin": gtin, "lot": lot, "direction": direction, "record": record.pk},
+    )
+    return record
+
+
+def trace_test_outcome_of(records: list[TraceTestDirection], scheme) -> TraceOutcome:
+    """The computed result of a lot's trace from its recorded directions under `scheme`."""
+    return trace_outcome(
+        [r.facts() for r in records],
+        target_hours=scheme.trace_test_target_hours,
+        tolerance_percent=scheme.trace_test_tolerance_percent,
+    )
+
+
+@transaction.atomic
+def trace_test_conclude(
+    *, audit: Audit, by: User, gtin: str, lot: str, note: str = ""
+) -> TraceTest:
+    """Conclude the trace test of lot `lot` of `gtin` from its recorded directions: the result
+    is computed (audits.trace: both directions, each within the target time, the mass balance
+    within the scheme's tolerance), never typed. A failure raises a major finding at once,
+    linked to the test, stating every computed reason. Logged on the audit.
+
+    Raises PermissionDenied, DomainError (audit state) or ValidationError (no direction)."""
+    audit = _locked_audit(audit)
+    _require_assessor_on_team(audit, by)
+    _require_state(
+        audit, (Audit.State.IN_PROGRESS,), _("A trace test is recorded during the audit.")
+    )
+    gtin, lot = (gtin or "").strip(), (lot or "").strip()
+    records = list(
+        TraceTestDirection.objects.select_for_update().filter(
+            audit=audit, gtin=gtin, lot=lot, trace_test__isnull=True
+        )
+    )
+    if not records:
+        raise ValidationError(
+            {"lot": _("Record at least one direction of this lot's trace first.")}
+        )
+    outcome = trace_test_outcome_of(records, audit.scheme)
+    directions = outcome.directions
+    trace = TraceTest(
+        audit=audit,
+        gtin=gtin,
+        lot=lot,
+        direction="both" if len(directions) == 2 else directions[0],
+        started_at=outcome.started_at,
+        ended_at=outcome.ended_at,
+        quantity_in=outcome.quantity_in,
+        quantity_out=outcome.quantity_out,
+        result=TraceTest.Result.PASS if outcome.passed else TraceTest.Result.FAIL,
+        failure_reasons=outcome.reasons,
+        note=note,
+        recorded_by=by,
+    )
+    trace.full_clean(exclude=["audit", "recorded_by", "finding"])
+    if not outcome.passed:
+        trace.finding = _finding_create(
+            audit=audit,
+            by=by,
+            severity=Finding.Severity.MAJOR,
+            description=_(
+                "Trace test failed: lot %(lot)s of GTIN %(gtin)s was not traced as required. "
+                "%(reasons)s"
+            )
+            % {"lot": lot, "gtin": gtin, "reasons": " ".join(outcome.reasons)},
+            evidence=note,
+            checklist_item_code="C-10",
+        )
+    trace.save()
+    TraceTestDirection.objects.filter(pk__in=[r.pk for r in records]).update(trace_test=trace)
+    log_transition(
+        audit,
+        "trace_test_record",
+        by=by,
+        previous=audit.state,
+        data={
+            "trace_test": trace.pk,
+            "gtin": trace.gtin,
+            "lot": trace.lot,
+            "result": trace.result,
+            "reasons": outcome.reasons,
+            "finding": trace.finding_id,
+        },
+    )
+    return trace
+
+
 @transaction.atomic
 def trace_test_record(
     *,
@@ -474,71 +648,32 @@ def trace_test_record(
     ended_at: datetime.datetime,
     quantity_in: Decimal,
     quantity_out: Decimal,
-    result: str,
     note: str = "",
 ) -> TraceTest:
-    """An assessor of the team records a trace test while the audit is in progress. A failed
-    test raises a major finding at once (linked to the test). Logged on the audit.
-
-    Raises PermissionDenied, DomainError (audit state) or ValidationError (GTIN with its check
-    digit, end after start, quantities).
-    """
-    audit = _locked_audit(audit)
-    _require_assessor_on_team(audit, by)
-    _require_state(
-        audit, (Audit.State.IN_PROGRESS,), _("A trace test is recorded during the audit.")
-    )
-    trace = TraceTest(
-        audit=audit,
-        gtin=(gtin or "").strip(),
-        lot=(lot or "").strip(),
-        direction=direction,
-        started_at=started_at,
-        ended_at=ended_at,
-        quantity_in=quantity_in,
-        quantity_out=quantity_out,
-        result=result,
-        note=note,
-        recorded_by=by,
-    )
-    trace.full_clean(exclude=["audit", "recorded_by", "finding"])
-    if result == TraceTest.Result.FAIL:
-        trace.finding = _finding_create(
-            audit=audit,
-            by=by,
-            severity=Finding.Severity.MAJOR,
-            description=_(
-                "Trace test failed: lot %(lot)s of GTIN %(gtin)s could not be traced "
-                "(%(direction)s) as required. Time taken %(hours)s h (target %(target)s h); "
-                "quantity in %(qin)s, quantity out %(qout)s."
+    """A trace test recorded in one go (the audit page's short form and the API): the
+    direction(s) traced between `started_at` and `ended_at`, the lot's input and output
+    quantities. Records the directions (trace_test_record_direction) and concludes
+    (trace_test_conclude): the result is computed, and a failure raises a major finding."""
+    if direction not in ("backward", "forward", "both"):
+        raise ValidationError({"direction": _("Choose backward, forward or both.")})
+    if not (isinstance(started_at, datetime.datetime) and isinstance(ended_at, datetime.datetime)):
+        raise ValidationError({"started_at": _("Give the start and end times.")})
+    if ended_at <= started_at:
+        raise ValidationError({"ended_at": _("The end time must be after the start time.")})
+    for name in ("backward", "forward"):
+        if direction in (name, "both"):
+            trace_test_record_direction(
+                audit=audit,
+                by=by,
+                gtin=gtin,
+                lot=lot,
+                direction=name,
+                started_at=started_at,
+                answered_at=ended_at,
+                inputs=[{"lot": lot, "quantity": quantity_in}] if name == "backward" else [],
+                outputs=[{"lot": lot, "quantity": quantity_out}] if name == "forward" else [],
             )
-            % {
-                "lot": trace.lot,
-                "gtin": trace.gtin,
-                "direction": trace.get_direction_display().lower(),
-                "hours": trace.duration_hours,
-                "target": trace.target_hours,
-                "qin": trace.quantity_in,
-                "qout": trace.quantity_out,
-            },
-            evidence=note,
-        )
-    trace.save()
-    log_transition(
-        audit,
-        "trace_test_record",
-        by=by,
-        previous=audit.state,
-        data={
-            "trace_test": trace.pk,
-            "gtin": trace.gtin,
-            "lot": trace.lot,
-            "result": result,
-            "within_target": trace.within_target,
-            "finding": trace.finding_id,
-        },
-    )
-    return trace
+    return trace_test_conclude(audit=audit, by=by, gtin=gtin, lot=lot, note=note)
 
 
 def finding_respond(

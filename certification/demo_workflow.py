@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from certification.services import (
     application_start_review,
     application_submit,
     application_submit_for_decision,
+    certificate_expire_due,
+    certificate_suspend,
     registration_create,
     registration_register,
     registration_start_review,
@@ -87,11 +90,12 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
         AssessorQualification.objects.get_or_create(
             user=user,
             scheme=scheme,
-            defaults={"valid_from": datetime.date(2025, 1, 1), "is_lead_qualified": is_lead},
+            defaults={"valid_from": datetime.date(2020, 1, 1), "is_lead_qualified": is_lead},
         )
     if Application.objects.filter(
         enterprise__in=[orgs["enterprise"], orgs["enterprise2"]]
     ).exists():
+        seed_integrity_cases(people=people, orgs=orgs, scheme=scheme)
         return
     start = today() - datetime.timedelta(days=120)
     with as_of(start):
@@ -149,6 +153,8 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
             "thiếu ghi nhận truy xuôi.",
             conclusion="Chờ hành động khắc phục cho 1 điểm không phù hợp nặng và 1 điểm nhẹ.",
         )
+
+    seed_integrity_cases(people=people, orgs=orgs, scheme=scheme)
 
     application_create(
         enterprise=orgs["enterprise"],
@@ -236,7 +242,6 @@ def _trace_test(audit: Audit, by) -> None:
         ended_at=now - datetime.timedelta(hours=1),
         quantity_in=Decimal("1200.000"),
         quantity_out=Decimal("1180.500"),
-        result="pass",
         note="Truy ngược tới 3 hộ cung cấp, truy xuôi tới 2 khách hàng trong 2 giờ.",
     )
 
@@ -253,3 +258,127 @@ def _closed_audit(application, kind, staff, lead, assessor) -> Audit:
         conclusion="Không có điểm không phù hợp.",
     )
     return audit_approve_report(audit=audit, by=staff)
+
+
+TEA = {
+    "products": [{"name": "Chè xanh Biển Hồ 200 g", "gtin": "8934588030017"}],
+    "sites": [{"name": "Đồi chè Biển Hồ", "address": "Phường Biển Hồ, Gia Lai"}],
+    "stages": ["primary_production", "processing", "packing"],
+    "sector_standard": "TCVN 12827:2023",
+    "employees_in_scope": 40,
+}
+PEPPER_SITES = [
+    {"name": f"Vườn tiêu hộ thành viên {n}", "address": f"Thôn Phú Tâm {n}, xã Chư Prông"}
+    for n in range(1, 10)
+]
+# A site that sorts and dries for the others: the riskiest, always audited.
+PEPPER_SITES[5] = {
+    "name": "Sân phơi và kho tập kết Phú Tâm",
+    "address": "Thôn Phú Tâm, xã Chư Prông",
+    "risk": "high",
+}
+PEPPER = {
+    "products": [{"name": "Hồ tiêu đen Chư Prông", "gtin": "8934588040016"}],
+    "sites": PEPPER_SITES,
+    "stages": ["primary_production", "harvesting", "storage"],
+    "sector_standard": "TCVN 12827:2023",
+    "employees_in_scope": 120,
+}
+HONEY = {
+    "products": [{"name": "Mật ong hoa cà phê 500 ml", "gtin": "8934588050015"}],
+    "sites": [{"name": "Trại ong Chư Gu", "address": "Buôn Chư Gu, xã Krông Pa"}],
+    "stages": ["primary_production", "processing", "packing"],
+    "sector_standard": "TCVN 13987:2024",
+    "employees_in_scope": 15,
+}
+
+
+def _on_paper(enterprise, body, scheme, staff, scope, **kwargs) -> Application:
+    """An application the body's officer files for an enterprise that applied on paper."""
+    application = application_create(
+        enterprise=enterprise, body=body, scheme=scheme, by=staff, **kwargs, **scope
+    )
+    _upload(application, scheme.required_document_types, staff)
+    application_submit(application=application, by=staff)
+    application_start_review(application=application, by=staff)
+    return application_accept(
+        application=application,
+        by=staff,
+        contract_reference=f"HĐ-{application.number}",
+        scope_within_competence=True,
+    )
+
+
+def _certify(application, staff, lead, assessor, decider):
+    _closed_audit(application, Audit.Kind.STAGE1, staff, lead, assessor)
+    _closed_audit(application, Audit.Kind.STAGE2, staff, lead, assessor)
+    application_submit_for_decision(
+        application=application, by=staff, technical_review_note="Đạt yêu cầu."
+    )
+    return application_grant(application=application, by=decider, comment="Đạt yêu cầu.")
+
+
+def seed_integrity_cases(*, people: dict, orgs: dict[str, Organisation], scheme: Scheme) -> None:
+    """Three files for the integrity rules (idempotent, per enterprise):
+
+    - a restored certificate: expired, then restored by the decision on its recertification
+      within the restoration window (the gap shows on its pages);
+    - a multi-site application in evaluation with its stage 1 planned on a sample of sites;
+    - a suspended certificate with its notice to stop using it."""
+    body, staff = orgs["body"], people["cbstaff"]
+    lead, assessor, decider = people["lead"], people["assessor"], people["decider"]
+
+    tea = orgs.get("enterprise3")
+    if tea is not None and not Application.objects.filter(enterprise=tea).exists():
+        decided = today() - relativedelta(months=scheme.validity_months + 2)
+        with as_of(decided - datetime.timedelta(days=60)):
+            application = _on_paper(tea, body, scheme, staff, TEA)
+        with as_of(decided):
+            certificate = _certify(application, staff, lead, assessor, decider)
+        certificate_expire_due(certificate.valid_until)
+        certificate.refresh_from_db()
+        with as_of(certificate.expired_on + datetime.timedelta(days=25)):
+            renewal = _on_paper(
+                tea,
+                body,
+                scheme,
+                staff,
+                TEA,
+                kind=Application.Kind.RECERTIFICATION,
+                renews=certificate,
+            )
+            _closed_audit(renewal, Audit.Kind.RECERTIFICATION, staff, lead, assessor)
+            application_submit_for_decision(
+                application=renewal,
+                by=staff,
+                technical_review_note="Đánh giá chứng nhận lại đạt trong thời hạn khôi phục.",
+            )
+            application_grant(application=renewal, by=decider, comment="Khôi phục hiệu lực.")
+
+    pepper = orgs.get("enterprise4")
+    if pepper is not None and not Application.objects.filter(enterprise=pepper).exists():
+        with as_of(today() - datetime.timedelta(days=7)):
+            application = _on_paper(pepper, body, scheme, staff, PEPPER)
+        audit = audit_plan(
+            application=application,
+            kind=Audit.Kind.STAGE1,
+            planned_start=today() + datetime.timedelta(days=10),
+            planned_end=today() + datetime.timedelta(days=12),
+            by=staff,
+        )
+        for user, role in ((lead, "lead"), (assessor, "member")):
+            audit_team_add(audit=audit, user=user, role=role, by=staff)
+
+    honey = orgs.get("enterprise5")
+    if honey is not None and not Application.objects.filter(enterprise=honey).exists():
+        with as_of(today() - datetime.timedelta(days=200)):
+            application = _on_paper(honey, body, scheme, staff, HONEY)
+        with as_of(today() - datetime.timedelta(days=150)):
+            certificate = _certify(application, staff, lead, assessor, decider)
+        with as_of(today() - datetime.timedelta(days=3)):
+            certificate_suspend(
+                certificate=certificate,
+                by=staff,
+                comment="Điểm không phù hợp nặng về truy xuất xuôi quá hạn khắc phục.",
+                until=today() + relativedelta(months=3),
+            )

@@ -76,3 +76,29 @@ def impartial_decision_maker(application, user):
             "You declared a conflict of interest with this enterprise, so you may not decide it."
         )
     return True
+
+
+@rule(
+    gettext_lazy(
+        "A certificate is restored only by a decision maker granting its recertification "
+        "application."
+    )
+)
+def restoring_decision_maker(certificate, user):
+    """The impartial decision maker of the recertification application that restores
+    `certificate`, in the transaction that grants it (the application is `certified` there and
+    nowhere else while the certificate is still expired)."""
+    from certification.models.applications import Application
+
+    renewal = (
+        Application.objects.filter(
+            renews=certificate,
+            kind=Application.Kind.RECERTIFICATION,
+            state=Application.State.CERTIFIED,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if renewal is None:
+        return False
+    return impartial_decision_maker.test(renewal, user)

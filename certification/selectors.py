@@ -140,7 +140,8 @@ def certificate_get_for_user(user: User, pk: int):
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        certificates_visible_to(user).select_related("enterprise", "body", "scheme"), pk=pk
+        certificates_visible_to(user).select_related("enterprise", "body", "scheme", "decision"),
+        pk=pk,
     )
 
 
@@ -256,7 +257,9 @@ def certificate_by_number(number: str):
     number = number.strip()
     if not number:
         return None
-    related = Certificate.objects.select_related("enterprise", "enterprise__province", "body")
+    related = Certificate.objects.select_related(
+        "enterprise", "enterprise__province", "body", "decision"
+    )
     found = related.filter(number__in={number, number.upper()}).first()
     return found or related.filter(number__iexact=number).first()
 
@@ -346,3 +349,11 @@ def summary_figures(user: User) -> dict | None:
         "certificates": per(Certificate, "state", Certificate.State.values, in_scope()),
         "open_findings": per(Finding, "severity", Finding.Severity.values, open_findings),
     }
+
+
+def stop_use_notice_of(certificate):
+    """The notice to stop using `certificate` in force: the latest one while it is suspended or
+    withdrawn, else None (no query for a valid certificate)."""
+    if certificate.state not in ("suspended", "withdrawn"):
+        return None
+    return certificate.stop_use_notices.order_by("-issued_on", "-id").first()

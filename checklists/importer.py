@@ -36,6 +36,7 @@ _SECTION_KEYS = {"code", "title", "items"}
 _ITEM_KEYS = {
     "code",
     "clause",
+    "clause_status",
     "requirement",
     "guidance",
     "evidence",
@@ -180,6 +181,18 @@ def _item(check: _Checker, raw: Any, where: str) -> dict[str, Any] | None:
             "too_long",
             _("“clause” is longer than %(n)d characters.") % {"n": _MAX["clause"]},
         )
+    from checklists.clauses import INFERRED, VERIFIED, clause_status_of
+
+    clause_status = raw.get("clause_status") or clause_status_of(
+        clause if isinstance(clause, str) else ""
+    )
+    if clause_status not in (VERIFIED, INFERRED):
+        check.problem(
+            where,
+            "invalid_clause_status",
+            _("“clause_status” must be “verified” or “inferred”."),
+        )
+        clause_status = INFERRED
     severity = raw.get("severity")
     if severity not in Severity.values:
         check.problem(
@@ -216,6 +229,7 @@ def _item(check: _Checker, raw: Any, where: str) -> dict[str, Any] | None:
     return {
         "code": code,
         "clause": clause.strip() if isinstance(clause, str) else "",
+        "clause_status": clause_status,
         "requirement": check.bilingual(where, raw.get("requirement"), "requirement", required=True),
         "guidance": check.bilingual(where, raw.get("guidance"), "guidance", required=False),
         "evidence": check.bilingual(where, raw.get("evidence"), "evidence", required=False),
@@ -367,6 +381,7 @@ def template_data(template: ChecklistTemplate) -> dict[str, Any]:
                     {
                         "code": item.code,
                         "clause": item.clause,
+                        "clause_status": item.clause_status,
                         "requirement": {"vi": item.requirement_vi, "en": item.requirement_en},
                         "guidance": {"vi": item.guidance_vi, "en": item.guidance_en},
                         "evidence": {"vi": item.evidence_vi, "en": item.evidence_en},

@@ -134,6 +134,14 @@ class ChecklistItem(models.Model):
     )
     code = models.CharField(_("code"), max_length=20)
     clause = models.CharField(_("clause"), max_length=100, blank=True)
+    # Whether the clause number was read in the standard or inferred (checklists.clauses);
+    # reports print an inferred clause as its requirement group, never as a number.
+    clause_status = models.CharField(
+        _("clause status"),
+        max_length=8,
+        choices=[("verified", _("Verified")), ("inferred", _("Inferred"))],
+        default="inferred",
+    )
     requirement_vi = models.TextField(_("requirement (Vietnamese)"))
     requirement_en = models.TextField(_("requirement (English)"))
     guidance_vi = models.TextField(_("guidance (Vietnamese)"), blank=True)
@@ -168,6 +176,12 @@ class ChecklistItem(models.Model):
     @property
     def requirement(self) -> str:
         return _in_active_language(self, "requirement")
+
+    @property
+    def clause_printed(self) -> str:
+        from checklists.clauses import clause_as_printed
+
+        return clause_as_printed(self.clause, self.clause_status)
 
     @property
     def guidance(self) -> str:

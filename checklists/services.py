@@ -93,6 +93,7 @@ def _write_content(template: ChecklistTemplate, data: dict[str, Any]) -> None:
                     section=section,
                     code=item["code"],
                     clause=item["clause"],
+                    clause_status=item.get("clause_status", "inferred"),
                     requirement_vi=item["requirement"]["vi"],
                     requirement_en=item["requirement"]["en"],
                     guidance_vi=item["guidance"]["vi"],
@@ -551,6 +552,7 @@ def checklist_save_answers(
             description=note,
             evidence=evidence,
             clause_reference=item.clause,
+            clause_status=item.clause_status,
             due_date=Finding.due_date_for(result, scheme, day),
             raised_by=by,
         )

@@ -16,6 +16,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: deliver the outbox (core.outbox) — follow-ups of changes whose queueing
+    # failed or whose worker died (broker outage, crash). Each message is claimed with SKIP
+    # LOCKED and delivered once.
+    "deliver-outbox": {
+        "task": "core.deliver_outbox",
+        "schedule": crontab(),
+    },
+    # Every 15 minutes: queue again the documents of any certificate or decision that has none
+    # (delivered by the outbox).
+    "enqueue-missing-documents": {
+        "task": "documents.enqueue_missing",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every night at 01:00: expire certificates and body registrations whose validity ended,
     # raise overdue minor findings to major, flag majors past the six-month rule, and send the
     # day's reminders (findings, expiries, surveillance, suspensions, registrations). After

@@ -63,8 +63,16 @@ if DEBUG:
     SECRET_KEY = env.str(
         "SECRET_KEY", default="dev-only-insecure-key-not-for-production-use-0123456789"
     )
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-    SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+    # Where `make demo` / `make serve` serve (HOST= and PORT= on the make command line): unless
+    # SITE_URL is set, QR codes, e-mail links and reset links point at that running server.
+    _serve_host = env.str("SERVE_HOST", default="127.0.0.1").strip() or "127.0.0.1"
+    _serve_port = env_int("SERVE_PORT", 8000, minimum=1)
+    _public_host = "127.0.0.1" if _serve_host in {"0.0.0.0", "::", "[::]"} else _serve_host
+    ALLOWED_HOSTS = env.list(
+        "ALLOWED_HOSTS",
+        default=list(dict.fromkeys(["127.0.0.1", "localhost", "testserver", _public_host])),
+    )
+    SITE_URL = env.str("SITE_URL", default=f"http://{_public_host}:{_serve_port}")
 else:
     SECRET_KEY = env_required("SECRET_KEY")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
@@ -312,7 +320,7 @@ _broker = env.str("CELERY_BROKER_URL", default="").strip()
 # No broker configured → the embedded mode: tasks run in-process at `.delay()` (the in-memory
 # transport only keeps Celery from looking for a broker on localhost).
 CELERY_TASK_ALWAYS_EAGER = not _broker
-CELERY_BROKER_URL = _broker or "memory://"
+CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="").strip() or None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -324,6 +332,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Outbox (core.outbox) ----------------------------------------
+# Attempts at one follow-up (notification, document, portal push) before it is marked failed;
+# the wait between attempts doubles from OUTBOX_BACKOFF_SECONDS up to the maximum.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
+OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 30, minimum=1)
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+# Delivered messages are kept this long (for the admin's view), then deleted by the sweeper.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30, minimum=1)
 
 # --- REST API ----------------------------------------
 REST_FRAMEWORK = {

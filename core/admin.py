@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from core.models import Counter, LogEntry, User
+from core.models import Counter, LogEntry, OutboxMessage, User
 
 
 @admin.register(User)
@@ -60,3 +61,51 @@ class CounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Follow-ups of changes waiting for delivery: stuck (pending long past due) and failed
+    messages show here with their last error; "Deliver again" puts them back in the queue."""
+
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "attempts",
+        "created_at",
+        "available_at",
+        "delivered_at",
+        "short_error",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("kind", "dedupe_key", "last_error")
+    date_hierarchy = "created_at"
+    actions = ["deliver_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: OutboxMessage) -> str:
+        return (obj.last_error.splitlines() or [""])[-1][:120]
+
+    @admin.action(description=_("Deliver again"))
+    def deliver_again(self, request, queryset):
+        from core.outbox import outbox_retry
+
+        count = 0
+        for message in queryset.exclude(status=OutboxMessage.Status.PENDING):
+            outbox_retry(message=message)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
+            % {"count": count},
+        )

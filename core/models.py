@@ -131,3 +131,48 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.year}: {self.value}"
+
+
+class OutboxMessage(models.Model):
+    """A follow-up of a change (notify, generate a document, push to the portal…), written in
+    the same transaction as the change and delivered after it commits (see core.outbox).
+
+    `status` is a delivery bookkeeping field of this technical queue, not a business workflow:
+    pending → delivered, or pending → failed after the last attempt (an administrator may put
+    a failed message back to pending)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=100, db_index=True)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    available_at = models.DateTimeField(_("next attempt at"))
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="outbox_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="outbox_dedupe_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

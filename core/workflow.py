@@ -25,7 +25,8 @@ from core.models import LogEntry, User
 from core.services import log_transition
 
 # Sent after the transaction that made a transition commits; `log_entry_id` identifies it.
-# Notifications, exports and document generation connect here.
+# Follow-ups that must not be lost (notifications, documents, portal pushes) do not connect
+# here: they are recorded with the change in core.outbox (a LogEntry post_save receiver).
 transition_committed = Signal()
 
 

@@ -7,7 +7,15 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from core.workflow import transition_committed
+        from django.db.models.signals import post_save
+
+        from core.models import LogEntry
+        from core.outbox import register
+        from documents import services
         from documents.receivers import enqueue_generation
 
-        transition_committed.connect(enqueue_generation, dispatch_uid="documents.generation")
+        post_save.connect(enqueue_generation, sender=LogEntry, dispatch_uid="documents.generation")
+        register("documents.certificate", services.document_generate_certificate)
+        register("documents.decision", services.document_generate_decision)
+        register("documents.audit_report", services.document_generate_audit_report)
+        register("documents.findings_report", services.document_generate_findings_report)

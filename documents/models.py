@@ -50,6 +50,7 @@ OWNER_MODELS: dict[str, str] = {
     "certificate": "certification.Certificate",
     "audit": "audits.Audit",
     "finding": "audits.Finding",
+    "trace_test": "audits.TraceTest",
 }
 
 

@@ -1,60 +1,87 @@
-"""Reactions to committed transitions: a new certificate gets its certificate and decision
-documents; an approved audit report gets the audit report and findings report documents."""
+"""Documents made after a change, through the outbox (core.outbox): a new certificate, or a
+certificate whose face changed (restoration), gets its certificate and decision documents; an
+approved audit report gets the audit report and findings report documents; a change of a
+finding of a closed audit gets a new version of the findings report.
 
-import logging
+Connected (documents.apps) to `post_save` of core.LogEntry, so the outbox messages are written
+in the same transaction as the change: the certification services log "issue" (grant),
+"reissue" (scope extension) and "restore" on the certificate, and core.workflow.execute logs
+the audit's "approve_report" and every transition of a finding. The documents are generated
+after the commit by the outbox's delivery (a worker, or the `deliver_outbox` sweeper when the
+broker was down); generation is idempotent (one document per `source_key`, which names the
+certificate version and restoration, or the state of the findings).
+"""
 
 from django.contrib.contenttypes.models import ContentType
 
 from core.models import LogEntry
 
-logger = logging.getLogger(__name__)
-
-# Transitions after which a new certificate row exists.
-CERTIFICATE_CREATING = frozenset({"grant", "reissue"})
+# Log entries on a certificate after which its face (and decision) is new.
+CERTIFICATE_FACE_CHANGING = frozenset({"issue", "reissue", "restore"})
 # The audit transition after which its report is final.
 REPORT_APPROVED = "approve_report"
 
 
-def _new_certificate(entry: LogEntry):
-    """The certificate a grant or re-issue created: named in the entry's data when the
-    service put it there, else the newest certificate of the application (grant) or of the
-    certificate's base number (re-issue logged on a certificate)."""
-    from certification.models import Application, Certificate
+def enqueue_certificate_documents(certificate, *, reason: str = "") -> None:
+    """Outbox messages for the certificate's document and its decision's document. `reason`
+    (e.g. the log entry) distinguishes a restoration from the first issue of the same row."""
+    from core.outbox import outbox_enqueue
 
-    certificates = Certificate.objects.order_by("-version", "-id")
-    named = entry.data.get("certificate_id") or entry.data.get("certificate")
-    if str(named or "").isdigit():
-        return certificates.filter(pk=int(named)).first()
-    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-    if model is Application:
-        return certificates.filter(application_id=entry.object_id).first()
-    if model is Certificate:
-        base = certificates.filter(pk=entry.object_id).values("base_number")
-        return certificates.filter(base_number__in=base).first()
-    return None
+    suffix = f":{reason}" if reason else ""
+    outbox_enqueue(
+        kind="documents.certificate",
+        payload={"certificate_id": certificate.pk},
+        dedupe_key=f"documents.certificate:{certificate.pk}{suffix}",
+    )
+    if certificate.decision_id:
+        outbox_enqueue(
+            kind="documents.decision",
+            payload={"decision_id": certificate.decision_id},
+            dedupe_key=f"documents.decision:{certificate.decision_id}",
+        )
 
 
-def enqueue_generation(sender, log_entry_id: int, **kwargs) -> None:
-    """Connected to core.workflow.transition_committed (sent after commit): on a grant or a
-    re-issue, enqueue the certificate and decision documents; on an audit's approve_report,
-    the audit and findings reports. The tasks are idempotent, so a repeated signal costs
-    nothing."""
-    from documents import tasks
+def enqueue_audit_documents(audit_id: int) -> None:
+    from core.outbox import outbox_enqueue
 
-    entry = LogEntry.objects.filter(pk=log_entry_id).first()
-    if entry is None:
+    for kind in ("documents.audit_report", "documents.findings_report"):
+        outbox_enqueue(kind=kind, payload={"audit_id": audit_id}, dedupe_key=f"{kind}:{audit_id}")
+
+
+def enqueue_findings_report(audit_id: int, *, reason: str) -> None:
+    from core.outbox import outbox_enqueue
+
+    kind = "documents.findings_report"
+    outbox_enqueue(
+        kind=kind, payload={"audit_id": audit_id}, dedupe_key=f"{kind}:{audit_id}:{reason}"
+    )
+
+
+def enqueue_generation(sender, instance: LogEntry, created: bool = False, raw: bool = False, **kw):
+    if raw or not created:
         return
-    if entry.transition == REPORT_APPROVED:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
-        if model is not None and model._meta.label == "audits.Audit":
-            tasks.generate_audit_report_document.delay(int(entry.object_id))
-            tasks.generate_findings_report_document.delay(int(entry.object_id))
+    model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
+    if model is None:
         return
-    if entry.transition not in CERTIFICATE_CREATING:
+    label = model._meta.label
+    if instance.transition == REPORT_APPROVED:
+        if label == "audits.Audit":
+            enqueue_audit_documents(int(instance.object_id))
         return
-    certificate = _new_certificate(entry)
-    if certificate is None:
-        logger.warning("No certificate found after %s (log entry %s)", entry.transition, entry.pk)
+    if label == "audits.Finding":
+        # Once the report is approved, every change of a finding makes a new version of the
+        # findings report.
+        audit_id = (
+            model.objects.filter(pk=instance.object_id, audit__state="closed")
+            .values_list("audit_id", flat=True)
+            .first()
+        )
+        if audit_id is not None:
+            enqueue_findings_report(audit_id, reason=f"log{instance.pk}")
         return
-    tasks.generate_certificate_document.delay(certificate.pk)
-    tasks.generate_decision_document.delay(certificate.decision_id)
+    if label != "certification.Certificate" or instance.transition not in CERTIFICATE_FACE_CHANGING:
+        return
+    certificate = model.objects.filter(pk=instance.object_id).only("pk", "decision_id").first()
+    if certificate is not None:
+        reason = "" if instance.transition == "issue" else f"log{instance.pk}"
+        enqueue_certificate_documents(certificate, reason=reason)

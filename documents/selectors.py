@@ -79,7 +79,7 @@ def visible_owners(user: User, model: type[models.Model], scopes=None) -> QueryS
         )
     elif label == "audits.Audit":
         condition = _audit_filter("", enterprises, bodies, provinces)
-    elif label == "audits.Finding":
+    elif label in ("audits.Finding", "audits.TraceTest"):
         condition = _audit_filter("audit__", enterprises, bodies, provinces)
     else:
         return model._default_manager.none()

@@ -47,7 +47,8 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     - application: its enterprise's users while draft or revision requested; its body's staff;
     - body registration and certificate: the body's staff;
     - audit: assessors on the audit team;
-    - finding: the audited enterprise's users, and assessors on the audit team.
+    - finding: the audited enterprise's users, and assessors on the audit team;
+    - trace test: assessors on the audit team (the evidence of the trace).
     """
     if not user.is_authenticated or not user.is_active:
         return False
@@ -66,6 +67,9 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     if label == "audits.Audit":
         _enterprise, body = audit_parties(owner)
         return has_role(user, Role.ASSESSOR, body) and _on_audit_team(owner, user)
+    if label == "audits.TraceTest":
+        _enterprise, body = audit_parties(owner.audit)
+        return has_role(user, Role.ASSESSOR, body) and _on_audit_team(owner.audit, user)
     if label == "audits.Finding":
         enterprise, body = audit_parties(owner.audit)
         if has_role(user, Role.ENTERPRISE, enterprise):
@@ -238,7 +242,8 @@ def _file_stem(number: str) -> str:
 
 
 def document_generate_certificate(*, certificate_id: int) -> Document:
-    """The certificate's .docx (owner: the certificate), once per certificate version."""
+    """The certificate's .docx (owner: the certificate), once per certificate version (and
+    once more after each restoration)."""
     from documents.generation.certificate import render_certificate
 
     certificate = Certificate.objects.select_related(
@@ -247,7 +252,9 @@ def document_generate_certificate(*, certificate_id: int) -> Document:
     return document_generate(
         owner=certificate,
         doc_type="certificate",
-        source_key=f"certificate:{certificate.pk}:v{certificate.version}",
+        # A restoration changes the face of the same certificate version: a new document.
+        source_key=f"certificate:{certificate.pk}:v{certificate.version}"
+        + (f":r{certificate.restored_on:%Y%m%d}" if certificate.restored_on else ""),
         name=f"giay-chung-nhan-{_file_stem(certificate.number)}.docx",
         render=lambda: render_certificate(certificate),
     )
@@ -288,16 +295,80 @@ def document_generate_audit_report(*, audit_id: int) -> Document:
     )
 
 
+def findings_state_key(audit) -> str:
+    """What the findings of `audit` look like now, as a short key: the newest log entry of
+    any of its findings (each change of a finding is logged), or 0 when none changed."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Max
+
+    from audits.models import Finding
+    from core.models import LogEntry
+
+    finding_ids = [
+        str(pk) for pk in Finding.objects.filter(audit=audit).values_list("pk", flat=True)
+    ]
+    latest = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Finding), object_id__in=finding_ids
+    ).aggregate(latest=Max("id"))["latest"]
+    return str(latest or 0)
+
+
 def document_generate_findings_report(*, audit_id: int) -> Document:
-    """The findings report's .docx (owner: the audit), once per audit: the findings as they
-    stand when the report is approved."""
+    """The findings report's .docx (owner: the audit), once per state of the findings: a new
+    version after every change of a finding (response, plan accepted, verification…), so the
+    current version never says “open” of a finding that is closed."""
     from documents.generation.audit_report import audit_for_report, render_findings_report
 
     audit = audit_for_report(audit_id)
     return document_generate(
         owner=audit,
         doc_type="findings_report",
-        source_key=f"findings_report:{audit.pk}",
+        source_key=f"findings_report:{audit.pk}:{findings_state_key(audit)}",
         name=f"bao-cao-phat-hien-{_file_stem(audit.subject.number)}-{audit.kind}.docx",
         render=lambda: render_findings_report(audit),
     )
+
+
+def documents_enqueue_missing(*, limit: int = 500) -> int:
+    """The sweep for lost documents: every certificate without its certificate document, and
+    every decision of a certificate without its decision document, gets an outbox message
+    again (a message already pending is left as it is; one delivered although its document is
+    gone is put back to pending; a failed one waits for an administrator). Returns how many
+    certificates were found missing a document (at most `limit` per run)."""
+    from django.db.models import CharField, Exists, OuterRef, Q, Value
+    from django.db.models.functions import Cast, Concat
+
+    from core.models import OutboxMessage
+    from core.outbox import outbox_retry
+    from documents.receivers import enqueue_certificate_documents
+
+    certificate_key = Concat(
+        Value("certificate:"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(":v"),
+        Cast(OuterRef("version"), CharField()),
+        output_field=CharField(),
+    )
+    decision_key = Concat(
+        Value("decision:"), Cast(OuterRef("decision_id"), CharField()), output_field=CharField()
+    )
+    missing = list(
+        Certificate.objects.annotate(
+            has_certificate=Exists(Document.objects.filter(source_key=certificate_key)),
+            has_decision=Exists(Document.objects.filter(source_key=decision_key)),
+        )
+        .filter(Q(has_certificate=False) | Q(has_decision=False, decision__isnull=False))
+        .only("pk", "decision_id")
+        .order_by("pk")[:limit]
+    )
+    for certificate in missing:
+        with transaction.atomic():
+            enqueue_certificate_documents(certificate)
+            keys = [f"documents.certificate:{certificate.pk}"]
+            if certificate.decision_id:
+                keys.append(f"documents.decision:{certificate.decision_id}")
+            for message in OutboxMessage.objects.filter(
+                dedupe_key__in=keys, status=OutboxMessage.Status.DELIVERED
+            ):
+                outbox_retry(message=message)
+    return len(missing)

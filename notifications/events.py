@@ -250,8 +250,21 @@ def _certificate_validity(c, e) -> str:
     }
 
 
+def _stop_use(e) -> str:
+    if not e.data.get("stop_use_by"):
+        return ""
+    return " " + _(
+        "Stop using the certificate, the certification mark and every reference to them by "
+        "%(date)s."
+    ) % {"date": day_text(e.data.get("stop_use_by"))}
+
+
 def _certificate_suspended_until(c, e) -> str:
-    return _("Suspended until %(date)s.") % {"date": day_text(e.data.get("until"))}
+    return _("Suspended until %(date)s.") % {"date": day_text(e.data.get("until"))} + _stop_use(e)
+
+
+def _certificate_withdrawn(c, e) -> str:
+    return _stop_use(e).strip()
 
 
 def _certificate_expired(c, e) -> str:
@@ -450,7 +463,10 @@ EVENTS: dict[tuple[str, str], Rule] = {
         A.CERTIFICATES, gettext_lazy("Certificate %(object)s reinstated"), _certificate_everyone
     ),
     ("certification.certificate", "withdraw"): Rule(
-        A.CERTIFICATES, gettext_lazy("Certificate %(object)s withdrawn"), _certificate_everyone
+        A.CERTIFICATES,
+        gettext_lazy("Certificate %(object)s withdrawn"),
+        _certificate_everyone,
+        _certificate_withdrawn,
     ),
     ("certification.certificate", "expire"): Rule(
         A.CERTIFICATES,

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -147,20 +146,36 @@ def notifications_deliver(*, messages: Iterable[Message]) -> int:
         row.dedup_key for row in rows if row.email_status == Notification.EmailStatus.PENDING
     ]
     for chunk in _chunks(to_email):
-        for pk in Notification.objects.filter(
-            dedup_key__in=chunk, email_status=Notification.EmailStatus.PENDING
-        ).values_list("pk", flat=True):
-            _enqueue_email(pk)
+        _enqueue_emails(
+            list(
+                Notification.objects.filter(
+                    dedup_key__in=chunk, email_status=Notification.EmailStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
+        )
     return len(rows)
 
 
-def _enqueue_email(notification_id: int) -> None:
+def _enqueue_emails(notification_ids: Sequence[int]) -> None:
+    """One `notify.email` outbox message per chunk of notifications, in the current
+    transaction: after the commit it hands each e-mail to the `send_notification_email` task
+    (whose claim keeps each e-mail single). A broker outage never breaks the request that made
+    the notifications: the message stays pending for the sweeper (and the e-mails pending for
+    `requeue_stale_emails`)."""
+    from core.outbox import outbox_enqueue
+
+    for chunk in _chunks(list(notification_ids)):
+        if chunk:
+            outbox_enqueue(kind="notify.email", payload={"notification_ids": list(chunk)})
+
+
+def notification_email_hand_off(*, notification_ids: Sequence[int]) -> None:
+    """The `notify.email` outbox handler: queue the send task of each e-mail. Raises when the
+    broker cannot take them, so the outbox tries again later (a repeat sends nothing twice)."""
     from notifications.tasks import send_notification_email
 
-    # robust: a broker outage (or, without a broker, an eager send that fails) is logged and
-    # never breaks the request that made the notification; the e-mail stays pending and
-    # `requeue_stale_emails` enqueues it again.
-    transaction.on_commit(partial(send_notification_email.delay, notification_id), robust=True)
+    for notification_id in notification_ids:
+        send_notification_email.delay(notification_id)
 
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -268,8 +283,7 @@ def notifications_email_requeue_stale(*, older_than: timedelta = EMAIL_CLAIM_LEA
             created_at__lt=cutoff,
         ).values_list("pk", flat=True)[:5000]
     )
-    for pk in stale:
-        _enqueue_email(pk)
+    _enqueue_emails(stale)
     return len(stale)
 
 

@@ -16,3 +16,9 @@ class OversightConfig(AppConfig):
         # certification services without a workflow signal) and every workflow transition
         # (logged by core.workflow.execute) all write a LogEntry on the certificate.
         post_save.connect(queue_portal_record, sender=LogEntry, dispatch_uid="oversight.portal")
+
+        from core.outbox import register
+        from oversight.services import portal_record_hand_off, portal_record_queue
+
+        register("portal.queue", portal_record_queue)
+        register("portal.push", portal_record_hand_off)

@@ -4,23 +4,16 @@ Connected (oversight.apps) to `post_save` of core.LogEntry: the certification se
 "issue" and "reissue" when a certificate row is created, and core.workflow.execute logs every
 transition (suspend, reinstate, withdraw, expire, supersede, restore). One receiver covers
 both, so a change is never queued twice; entries that keep the state (surveillance done,
-"replaced") are ignored. The record is built after the transaction commits, from the
+"replaced") are ignored. A `portal.queue` outbox message (core.outbox) is written in the
+entry's own transaction; the record is built when it is delivered, after the commit, from the
 certificate as committed.
 """
 
 import logging
-from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
-
-
-def _queue(certificate_id: int) -> None:
-    from oversight.services import portal_record_queue
-
-    portal_record_queue(certificate_id=certificate_id)
 
 
 def queue_portal_record(sender, instance, created: bool = False, raw: bool = False, **kwargs):
@@ -30,4 +23,10 @@ def queue_portal_record(sender, instance, created: bool = False, raw: bool = Fal
 
     if instance.content_type_id != ContentType.objects.get_for_model(Certificate).pk:
         return
-    transaction.on_commit(partial(_queue, int(instance.object_id)), robust=True)
+    from core.outbox import outbox_enqueue
+
+    outbox_enqueue(
+        kind="portal.queue",
+        payload={"certificate_id": int(instance.object_id)},
+        dedupe_key=f"portal.queue:{instance.pk}",
+    )

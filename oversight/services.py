@@ -5,7 +5,6 @@ import datetime
 import hashlib
 import logging
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -228,9 +227,20 @@ def high_risk_group_save(
 
 
 def _enqueue_push(record_id: int) -> None:
+    """A `portal.push` outbox message in the current transaction: after the commit it hands
+    the record to the `push_portal_record` task (which sends a record once, with its
+    idempotency key)."""
+    from core.outbox import outbox_enqueue
+
+    outbox_enqueue(kind="portal.push", payload={"record_id": record_id})
+
+
+def portal_record_hand_off(*, record_id: int) -> None:
+    """The `portal.push` outbox handler: queue the push task. Raises when the broker cannot
+    take it, so the outbox tries again later."""
     from oversight.tasks import push_portal_record
 
-    transaction.on_commit(partial(push_portal_record.delay, record_id))
+    push_portal_record.delay(record_id)
 
 
 def portal_record_queue(*, certificate_id: int) -> PortalRecord | None:

@@ -35,7 +35,6 @@ from certification.services import (
     application_submit_for_decision,
     certificate_expire_due,
     certificate_reinstate,
-    certificate_restore,
     certificate_suspend,
     certificate_withdraw,
 )
@@ -263,7 +262,8 @@ def test_a_certificate_from_application_to_withdrawal(
     assert Audit.objects.filter(certificate=first, kind="surveillance", state="closed").count() == 2
 
 
-def test_an_expired_certificate_is_restored_after_a_recertification_audit(
+def test_an_expired_certificate_is_restored_by_a_recertification_decision_within_the_window(
+    client,
     enterprise,
     body,
     scheme,
@@ -282,8 +282,9 @@ def test_an_expired_certificate_is_restored_after_a_recertification_audit(
     )
     certificate = certify(application, staff=cb_staff, lead=lead_assessor, decider=decider)
     original_until = certificate.valid_until
+    initial_day = certificate.valid_from
 
-    # The scheduled job expires it on its last day of validity (not the day before).
+    # 1. The scheduled job expires it on its last day of validity (not the day before).
     assert certificate_expire_due(original_until - datetime.timedelta(days=1)) == 0
     assert certificate_expire_due(original_until) == 1
     certificate.refresh_from_db()
@@ -292,12 +293,10 @@ def test_an_expired_certificate_is_restored_after_a_recertification_audit(
         original_until,
     )
 
-    # Two months later, within the six months allowed, a recertification audit is completed.
+    # 2. Two months later, within the six months allowed, the enterprise applies for
+    #    recertification; a recertification audit is completed.
     restore_day = original_until + relativedelta(months=2)
     with as_of(restore_day):
-        with pytest.raises(DomainError) as blocked:
-            certificate_restore(certificate=certificate, by=cb_staff, comment="Khôi phục.")
-        assert blocked.value.code == "recertification_incomplete"
         renewal = application_in_evaluation(
             enterprise=enterprise,
             body=body,
@@ -310,18 +309,81 @@ def test_an_expired_certificate_is_restored_after_a_recertification_audit(
         closed_audit(
             staff=cb_staff, lead=lead_assessor, application=renewal, kind="recertification"
         )
-        restored = certificate_restore(
-            certificate=certificate, by=cb_staff, comment="Đánh giá chứng nhận lại đạt."
+
+        # 3. Technical review by an officer on no team, then the decision maker decides.
+        application_assign_decision_maker(application=renewal, decision_maker=decider, by=cb_staff)
+        application_submit_for_decision(
+            application=renewal,
+            by=cb_staff,
+            technical_review_note="Đánh giá chứng nhận lại đạt, không còn điểm không phù hợp.",
         )
+        restored = application_grant(application=renewal, by=decider, comment="Khôi phục.")
+
+    # 4. The same certificate, valid again from the decision's date, with the gap recorded.
+    assert restored.pk == certificate.pk
     restored.refresh_from_db()
+    renewal.refresh_from_db()
     assert restored.state == Certificate.State.ACTIVE
-    assert restored.restored_on == restore_day
-    assert restored.original_valid_until == original_until
+    assert renewal.state == Application.State.CERTIFIED
+    assert restored.decision == renewal.decision
+    assert restored.decision.number == f"2/{restore_day.year}/QĐ-GLCERT" or (
+        restore_day.year != initial_day.year
+        and restored.decision.number == f"1/{restore_day.year}/QĐ-GLCERT"
+    )
+    assert (restored.valid_from, restored.restored_on) == (restore_day, restore_day)
     assert restored.valid_until == original_until + 3 * YEAR
+    assert restored.initially_certified_on == initial_day
     assert transitions(restored) == ["issue", "expire", "restore"]
-    assert [(e.source_state, e.target_state) for e in history_of(restored)] == [
-        ("", "active"),
-        ("active", "expired"),
-        ("expired", "active"),
+    assert [(e.source_state, e.target_state, e.actor) for e in history_of(restored)] == [
+        ("", "active", decider),
+        ("active", "expired", None),
+        ("expired", "active", decider),
     ]
-    assert history_of(restored)[1].actor is None
+    assert transitions(renewal)[-2:] == ["submit_for_decision", "grant"]
+    with as_of(restore_day), pytest.raises(DomainError) as again:
+        application_grant(application=renewal, by=decider)
+    assert again.value.code == "invalid_state"
+
+    # 5. The public page shows the lapse: not valid from the expiry to the restoration.
+    page = client.get(f"/verify/{restored.number}/", HTTP_ACCEPT_LANGUAGE="vi")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"hết hiệu lực từ {original_until:%d/%m/%Y} đến {restore_day:%d/%m/%Y}" in text
+    assert restored.decision.number in text
+
+
+def test_a_recertification_past_the_restoration_window_is_refused(
+    enterprise,
+    body,
+    scheme,
+    registration,
+    enterprise_user,
+    cb_staff,
+    lead_assessor,
+    decider,
+):
+    application = application_in_evaluation(
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        enterprise_user=enterprise_user,
+        cb_staff=cb_staff,
+    )
+    certificate = certify(application, staff=cb_staff, lead=lead_assessor, decider=decider)
+    certificate_expire_due(certificate.valid_until)
+    certificate.refresh_from_db()
+
+    # Two years after expiry (issue 14, problem 1): no recertification, no fresh certificate.
+    with as_of(certificate.expired_on + 2 * YEAR), pytest.raises(DomainError) as refused:
+        application_create(
+            enterprise=enterprise,
+            body=body,
+            scheme=scheme,
+            by=enterprise_user,
+            kind=Application.Kind.RECERTIFICATION,
+            renews=certificate,
+            **SCOPE,
+        )
+    assert refused.value.code == "recertification_window_passed"
+    assert "chứng nhận lần đầu" in refused.value.message
+    assert not Application.objects.filter(renews=certificate).exists()

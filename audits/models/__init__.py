@@ -6,7 +6,7 @@ from audits.models.audits import (
 )
 from audits.models.findings import Finding
 from audits.models.qualifications import AssessorQualification
-from audits.models.trace_tests import TraceTest
+from audits.models.trace_tests import TraceTest, TraceTestDirection
 
 __all__ = [
     "TRACE_TEST_KINDS",
@@ -16,4 +16,5 @@ __all__ = [
     "Finding",
     "ImpartialityDeclaration",
     "TraceTest",
+    "TraceTestDirection",
 ]

@@ -205,6 +205,14 @@ class Audit(FSMModelMixin, TimeStampedModel):
         verbose_name=gettext_lazy("planned by"),
     )
 
+    # Audit time and sample of sites, computed when planned (audits.sampling).
+    planned_man_days = models.DecimalField(
+        gettext_lazy("planned man-days"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    sampled_sites = models.JSONField(
+        gettext_lazy("sites audited (sample)"), default=list, blank=True
+    )
+
     class Meta:
         verbose_name = gettext_lazy("audit")
         verbose_name_plural = gettext_lazy("audits")

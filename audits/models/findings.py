@@ -65,6 +65,8 @@ class Finding(FSMModelMixin, TimeStampedModel):
     description = models.TextField(_("description"))
     evidence = models.TextField(_("objective evidence"), blank=True)
     clause_reference = models.CharField(_("clause"), max_length=100, blank=True)
+    # verified | inferred (checklists.clauses): from the checklist item, else from the text.
+    clause_status = models.CharField(_("clause status"), max_length=8, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -104,7 +106,20 @@ class Finding(FSMModelMixin, TimeStampedModel):
         indexes = [models.Index(fields=["severity", "state", "due_date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()} #{self.pk}"
+        return f"{self.get_severity_display()} {self.reference}"
+
+    @property
+    def clause_printed(self) -> str:
+        """The clause as reports print it: an inferred clause number becomes its requirement
+        group ("TCVN 12850:2019 - yêu cầu về định danh")."""
+        from checklists.clauses import clause_as_printed
+
+        return clause_as_printed(self.clause_reference, self.clause_status)
+
+    @property
+    def reference(self) -> str:
+        """The finding's one number, the same on every page, report and API answer: “#<id>”."""
+        return f"#{self.pk}"
 
     @staticmethod
     def due_date_for(

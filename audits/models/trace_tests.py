@@ -42,7 +42,9 @@ class TraceTest(TimeStampedModel):
     quantity_out = models.DecimalField(
         _("quantity out (shipped and in stock)"), max_digits=14, decimal_places=3
     )
+    # Computed from the directions (audits.trace.trace_outcome), never typed.
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
+    failure_reasons = models.JSONField(_("why it failed"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -100,3 +102,81 @@ class TraceTest(TimeStampedModel):
     def quantity_difference(self) -> Decimal:
         """Mass balance: inputs minus outputs."""
         return self.quantity_in - self.quantity_out
+
+    @property
+    def difference_percent(self) -> Decimal | None:
+        from audits.trace import mass_balance_percent
+
+        return mass_balance_percent(self.quantity_in, self.quantity_out)
+
+
+class TraceTestDirection(TimeStampedModel):
+    """One direction of a trace test of a lot, as the enterprise answered it: when asked and
+    answered, the lines shown (inputs and outputs with quantities) and the documents shown.
+
+    Recorded on the audit first (trace_test_record_direction); the trace test that judges the
+    lot is made when the team concludes (trace_test_conclude), which links its directions."""
+
+    class Direction(models.TextChoices):
+        BACKWARD = "backward", _("One step back (inputs and suppliers)")
+        FORWARD = "forward", _("One step forward (customers)")
+
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="trace_directions", verbose_name=_("audit")
+    )
+    trace_test = models.ForeignKey(
+        TraceTest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="directions",
+        verbose_name=_("trace test"),
+    )
+    gtin = models.CharField(_("GTIN"), max_length=14, validators=[validate_gtin])
+    lot = models.CharField(_("lot / batch"), max_length=20)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    started_at = models.DateTimeField(_("asked at"))
+    answered_at = models.DateTimeField(_("answered at"))
+    # [{"party": supplier or customer, "lot": …, "quantity": "…", "unit": "kg"}]
+    inputs = models.JSONField(_("inputs"), default=list, blank=True)
+    outputs = models.JSONField(_("outputs"), default=list, blank=True)
+    documents_shown = models.TextField(_("documents shown"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("trace test direction")
+        verbose_name_plural = _("trace test directions")
+        ordering = ["audit_id", "gtin", "lot", "direction"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__gt=F("started_at")),
+                name="trace_direction_answered_after_asked",
+                violation_error_message=_("The answer comes after the question."),
+            ),
+            # One open record per lot and direction; a concluded lot may be traced again.
+            models.UniqueConstraint(
+                fields=["audit", "gtin", "lot", "direction"],
+                condition=Q(trace_test__isnull=True),
+                name="trace_direction_one_open_per_lot_and_direction",
+                violation_error_message=_("This direction of this lot is already recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gtin} / {self.lot} · {self.get_direction_display()}"
+
+    def facts(self):
+        from audits.trace import DirectionFacts
+
+        return DirectionFacts(
+            direction=self.direction,
+            started_at=self.started_at,
+            answered_at=self.answered_at,
+            inputs=tuple(self.inputs or ()),
+            outputs=tuple(self.outputs or ()),
+        )

@@ -37,6 +37,7 @@ SCOPE = {
     "products": [{"name": "Cà phê nhân Robusta Chư Sê", "gtin": GTIN}],
     "sites": [{"name": "Nhà máy chế biến Chư Sê", "address": "Quốc lộ 14, xã Chư Sê"}],
     "stages": ["primary_production", "processing", "packing"],
+    "sector_standard": "TCVN 12827:2023",
 }
 
 
@@ -136,16 +137,17 @@ def started_audit(*, lead, **kwargs) -> Audit:
 
 
 def record_trace_test(audit: Audit, by, *, result: str = "pass", **fields) -> TraceTest:
+    """A trace test of one lot, both directions in 2 hours and a 1.6 % mass balance (a pass);
+    `result="fail"` traces one step back only (a computed failure)."""
     now = timezone.now()
     values = {
         "gtin": GTIN,
         "lot": "L2026-031",
-        "direction": "both",
+        "direction": "both" if result == "pass" else "backward",
         "started_at": now - datetime.timedelta(hours=3),
         "ended_at": now - datetime.timedelta(hours=1),
         "quantity_in": Decimal("1200.000"),
         "quantity_out": Decimal("1180.500"),
-        "result": result,
         "note": "Truy ngược tới 3 hộ cung cấp, truy xuôi tới 2 khách hàng.",
         **fields,
     }

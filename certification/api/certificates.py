@@ -20,10 +20,10 @@ from certification.selectors import (
     certificate_for_public,
     certificate_get_for_user,
     certificates_visible_to,
+    stop_use_notice_of,
 )
 from certification.services import (
     certificate_reinstate,
-    certificate_restore,
     certificate_suspend,
     certificate_withdraw,
 )
@@ -44,8 +44,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @with_transitions
 class CertificateViewSet(TransitionsMixin, ReadOnlyApiViewSet):
-    """Certificates the user may see; the body's staff suspend, reinstate, withdraw and
-    restore them (`transitions/`). Expiry and supersession are the system's."""
+    """Certificates the user may see; the body's staff suspend, reinstate and withdraw them
+    (`transitions/`). Expiry and supersession are the system's; restoration is the grant of a
+    recertification application (a decision), never a step of its own."""
 
     serializer_class = CertificateSerializer
     list_serializer_class = CertificateListSerializer
@@ -54,7 +55,6 @@ class CertificateViewSet(TransitionsMixin, ReadOnlyApiViewSet):
         "suspend": Step(certificate_suspend, SuspendSerializer),
         "reinstate": Step(certificate_reinstate),
         "withdraw": Step(certificate_withdraw),
-        "restore": Step(certificate_restore),
     }
     filter_fields = {
         "state": Filter("state", choices=tuple(Certificate.State.values)),
@@ -68,7 +68,9 @@ class CertificateViewSet(TransitionsMixin, ReadOnlyApiViewSet):
     ordering = ["-issued_on", "-id"]
 
     def visible(self):
-        return certificates_visible_to(self.request.user).select_related("enterprise", "body")
+        return certificates_visible_to(self.request.user).select_related(
+            "enterprise", "body", "decision"
+        )
 
     def fetch(self, pk: int):
         return certificate_get_for_user(self.request.user, pk)
@@ -106,10 +108,13 @@ class PublicCertificateView(APIView):
         if "\x00" in number:
             raise exceptions.NotFound()
         certificate, current = certificate_for_public(number)
+        notice = stop_use_notice_of(certificate)
         data = {
             "number": certificate.number,
             "holder": certificate.enterprise.name,
             "standard": certificate.standard,
+            "sector_standard": certificate.sector_standard,
+            "decision_number": certificate.decision.number,
             "scope": {
                 "products": certificate.products,
                 "sites": certificate.sites,
@@ -118,10 +123,15 @@ class PublicCertificateView(APIView):
             "state": certificate.state,
             "state_label": certificate.get_state_display(),
             "issued": certificate.issued_on,
+            "initially_certified_on": certificate.initially_certified_on,
+            "valid_from": certificate.valid_from,
             "valid_until": certificate.valid_until,
+            "lapsed_from": certificate.lapsed_from,
+            "lapsed_until": certificate.lapsed_until,
             "body": certificate.body.name,
             "is_current": certificate.is_current,
             "current_number": current.number if current is not None else None,
+            "stop_use_by": notice.deadline if notice is not None else None,
         }
         response = Response(PublicCertificateSerializer(data).data)
         response["Cache-Control"] = "no-cache"

@@ -46,6 +46,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "phone",
             "code",
             "registration_number",
+            "accreditation_body",
+            "accreditation_number",
             "is_active",
         ]
 
@@ -73,6 +75,7 @@ class SchemeSerializer(serializers.ModelSerializer):
             "appeal_days",
             "registration_validity_years",
             "required_document_types",
+            "legal_bases",
             "is_active",
         ]
 
@@ -208,6 +211,9 @@ class DecisionSerializer(serializers.ModelSerializer):
             "number",
             "decision_maker",
             "decision_maker_name",
+            "signer_name",
+            "signer_title",
+            "legal_bases",
         ]
 
 
@@ -217,6 +223,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 class CertificateListSerializer(StateLabelMixin, serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     body_name = serializers.CharField(source="body.name", read_only=True)
+    decision_number = serializers.CharField(source="decision.number", read_only=True)
 
     class Meta:
         model = Certificate
@@ -234,6 +241,9 @@ class CertificateListSerializer(StateLabelMixin, serializers.ModelSerializer):
             "body_name",
             "scheme",
             "standard",
+            "sector_standard",
+            "decision_number",
+            "initially_certified_on",
             "issued_on",
             "valid_from",
             "valid_until",
@@ -271,14 +281,28 @@ class PublicCertificateSerializer(serializers.Serializer):
     number = serializers.CharField()
     holder = serializers.CharField()
     standard = serializers.CharField()
+    sector_standard = serializers.CharField(allow_blank=True)
+    decision_number = serializers.CharField(allow_blank=True)
     scope = serializers.DictField(help_text="products, sites and supply-chain stages")
     state = serializers.CharField()
     state_label = serializers.CharField()
     issued = serializers.DateField()
+    initially_certified_on = serializers.DateField(allow_null=True)
+    valid_from = serializers.DateField()
     valid_until = serializers.DateField()
+    lapsed_from = serializers.DateField(
+        allow_null=True, help_text="Not valid from this day (expired) …"
+    )
+    lapsed_until = serializers.DateField(
+        allow_null=True, help_text="… until this day (restored by a decision)."
+    )
     body = serializers.CharField()
     is_current = serializers.BooleanField()
     current_number = serializers.CharField(allow_null=True)
+    stop_use_by = serializers.DateField(
+        allow_null=True,
+        help_text="Suspended or withdrawn: the holder must stop using the certificate by then.",
+    )
 
 
 # --- Registrations, appeals, complaints -------------------------------------------------------

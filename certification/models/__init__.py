@@ -5,7 +5,7 @@ from certification.models.applications import (
     Decision,
     SupplyChainStage,
 )
-from certification.models.certificates import Certificate
+from certification.models.certificates import Certificate, StopUseNotice
 from certification.models.organisations import (
     ROLE_PERMISSIONS,
     Membership,
@@ -35,5 +35,6 @@ __all__ = [
     "Role",
     "Scheme",
     "Sector",
+    "StopUseNotice",
     "SupplyChainStage",
 ]

@@ -2,6 +2,7 @@
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -66,6 +67,49 @@ def body_registered_for_scheme(application) -> bool:
     from certification.models.registrations import BodyRegistration
 
     return BodyRegistration.objects.active_for(application.body_id, application.scheme_id).exists()
+
+
+def renewal_blocker(kind: str, certificate) -> DomainError | None:
+    """Why an application of `kind` may not renew `certificate` today (None when it may).
+
+    A recertification names an active or suspended certificate, or one expired no longer ago
+    than the scheme's restoration window (17021-1 §9.6.3.2.5); later, only an initial
+    certification is possible. A scope extension names an active or suspended certificate."""
+    if kind == Application.Kind.INITIAL or certificate is None:
+        return None
+    state = certificate.state
+    if state in ("active", "suspended"):
+        return None
+    if kind == Application.Kind.RECERTIFICATION and state == "expired":
+        months = certificate.scheme.restore_within_months
+        expired_on = certificate.expired_on or certificate.valid_until
+        last_day = expired_on + relativedelta(months=months)
+        if today() <= last_day:
+            return None
+        return DomainError(
+            _(
+                "Certificate %(number)s expired on %(day)s, more than %(n)d months ago: it can no "
+                "longer be restored by recertification. Apply for initial certification "
+                "(stage 1 and stage 2 audits)."
+            )
+            % {"number": certificate.number, "day": expired_on.strftime("%d/%m/%Y"), "n": months},
+            code="recertification_window_passed",
+        )
+    return DomainError(
+        _("Certificate %(number)s is %(state)s: it cannot be renewed or extended.")
+        % {"number": certificate.number, "state": certificate.get_state_display()},
+        code="certificate_not_renewable",
+    )
+
+
+@guard(
+    "recertification_window_passed",
+    gettext_lazy("The certificate can no longer be renewed: apply for initial certification."),
+)
+def renewal_possible(application):
+    if application.kind == Application.Kind.INITIAL:
+        return True
+    return renewal_blocker(application.kind, application.renews) or True
 
 
 @guard("evaluation_incomplete", gettext_lazy("The evaluation is not complete."))
@@ -161,6 +205,12 @@ class Application(FSMModelMixin, TimeStampedModel):
         help_text=gettext_lazy("E.g. TCVN 12827:2023."),
     )
     scope_note = models.TextField(gettext_lazy("scope description"), blank=True)
+    employees_in_scope = models.PositiveIntegerField(
+        gettext_lazy("employees in scope"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("People whose work the traceability system covers (audit time)."),
+    )
     contact_name = models.CharField(gettext_lazy("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(gettext_lazy("contact e-mail"), blank=True)
     contact_phone = models.CharField(gettext_lazy("contact phone"), max_length=30, blank=True)
@@ -236,7 +286,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.DRAFT,
         target=State.SUBMITTED,
-        conditions=[scope_filled, required_documents_attached],
+        conditions=[scope_filled, required_documents_attached, renewal_possible],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Submit")},
     )
@@ -267,7 +317,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.REVISION_REQUESTED,
         target=State.SUBMITTED,
-        conditions=[scope_filled, required_documents_attached],
+        conditions=[scope_filled, required_documents_attached, renewal_possible],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Resubmit")},
     )
@@ -288,7 +338,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.UNDER_REVIEW,
         target=State.IN_EVALUATION,
-        conditions=[body_registered_for_scheme],
+        conditions=[body_registered_for_scheme, renewal_possible],
         permission=rules.body_staff,
         custom={
             "label": gettext_lazy("Accept"),
@@ -302,7 +352,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.IN_EVALUATION,
         target=State.DECISION_PENDING,
-        conditions=[evaluation_complete],
+        conditions=[renewal_possible, evaluation_complete],
         permission=rules.body_staff_as_technical_reviewer,
         custom={
             "label": gettext_lazy("Submit for decision"),
@@ -326,8 +376,12 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.DECISION_PENDING,
         target=State.CERTIFIED,
+        conditions=[renewal_possible],
         permission=rules.impartial_decision_maker,
-        custom={"label": gettext_lazy("Grant certification")},
+        custom={
+            "label": gettext_lazy("Grant certification"),
+            "diagram_note": "issues, re-issues or restores the certificate; numbered decision",
+        },
     )
     def grant(self):
         pass
@@ -337,7 +391,11 @@ class Application(FSMModelMixin, TimeStampedModel):
         source=State.DECISION_PENDING,
         target=State.REFUSED,
         permission=rules.impartial_decision_maker,
-        custom={"label": gettext_lazy("Refuse certification"), "requires": ("comment",)},
+        custom={
+            "label": gettext_lazy("Refuse certification"),
+            "requires": ("comment",),
+            "diagram_note": "numbered decision",
+        },
     )
     def refuse(self):
         pass
@@ -382,12 +440,26 @@ class Decision(TimeStampedModel):
     reasons = models.TextField(gettext_lazy("reasons"), blank=True)
     technical_review_note = models.TextField(gettext_lazy("technical review note"), blank=True)
     decided_on = models.DateField(gettext_lazy("decided on"))
+    # `<n>/<YYYY>/QĐ-<body code>`: gap-free per body and year, assigned when the decision is made
+    # (certification.services.decisions.decision_number).
     number = models.CharField(gettext_lazy("decision number"), max_length=40, blank=True)
+    # Copies made when deciding: a later change of title or scheme never rewrites a decision.
+    signer_name = models.CharField(gettext_lazy("signed by"), max_length=200, blank=True)
+    signer_title = models.CharField(gettext_lazy("signer's title"), max_length=100, blank=True)
+    legal_bases = models.JSONField(gettext_lazy("legal bases"), default=list, blank=True)
 
     class Meta:
         verbose_name = gettext_lazy("certification decision")
         verbose_name_plural = gettext_lazy("certification decisions")
         ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=~Q(number=""),
+                name="decision_number_unique",
+                violation_error_message=gettext_lazy("A decision with this number exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_outcome_display()}"

@@ -108,11 +108,19 @@ class Certificate(FSMModelMixin, TimeStampedModel):
         verbose_name=gettext_lazy("scheme"),
     )
     standard = models.CharField(gettext_lazy("standard"), max_length=100)
+    sector_standard = models.CharField(
+        gettext_lazy("sector traceability standard"), max_length=100, blank=True
+    )
     # Scope as certified (a copy: later edits of the application never change a certificate).
     products = models.JSONField(gettext_lazy("products"), default=list)
     sites = models.JSONField(gettext_lazy("sites"), default=list)
     stages = models.JSONField(gettext_lazy("supply-chain stages"), default=list)
     issued_on = models.DateField(gettext_lazy("issued on"))
+    # The first certification decision of the holder's uninterrupted line of certificates (kept
+    # through recertification and re-issue; 17021-1 §8.2.2).
+    initially_certified_on = models.DateField(
+        gettext_lazy("initial certification date"), null=True, blank=True
+    )
     valid_from = models.DateField(gettext_lazy("valid from"))
     valid_until = models.DateField(gettext_lazy("valid until"))
     original_valid_until = models.DateField(gettext_lazy("originally valid until"))
@@ -162,6 +170,16 @@ class Certificate(FSMModelMixin, TimeStampedModel):
     @property
     def is_current(self) -> bool:
         return self.state != self.State.SUPERSEDED
+
+    @property
+    def lapsed_from(self):
+        """First day without validity when the certificate expired and was later restored."""
+        return self.expired_on if self.restored_on and self.expired_on else None
+
+    @property
+    def lapsed_until(self):
+        """The restoration decision's day: valid again from then."""
+        return self.restored_on if self.restored_on and self.expired_on else None
 
     @transition(
         field=state,
@@ -216,13 +234,62 @@ class Certificate(FSMModelMixin, TimeStampedModel):
     def supersede(self):
         pass
 
+    # Restoration is a certification decision: made only by granting the recertification
+    # application (certification.services.applications.application_grant), never offered as
+    # an action of its own.
     @transition(
         field=state,
         source=State.EXPIRED,
         target=State.ACTIVE,
         conditions=[within_restore_window, recertification_audit_completed],
-        permission=rules.body_staff,
-        custom={"label": gettext_lazy("Restore"), "requires": ("comment",)},
+        permission=rules.restoring_decision_maker,
+        custom={
+            "label": gettext_lazy("Restore"),
+            "system": True,
+            "diagram_note": "decision: grant of the recertification within the window",
+        },
     )
     def restore(self):
         self.restored_on = today()
+
+
+class StopUseNotice(TimeStampedModel):
+    """The body's notice to the holder to stop using a suspended or withdrawn certificate and
+    any reference to it (certification mark, advertising, labels) by a deadline
+    (ISO/IEC 17065 §7.11.3; 17021-1 §9.6.5). Recorded with the suspension or withdrawal and
+    shown on the public page."""
+
+    class Cause(models.TextChoices):
+        SUSPENSION = "suspension", gettext_lazy("Suspension")
+        WITHDRAWAL = "withdrawal", gettext_lazy("Withdrawal")
+
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="stop_use_notices",
+        verbose_name=gettext_lazy("certificate"),
+    )
+    cause = models.CharField(gettext_lazy("cause"), max_length=12, choices=Cause.choices)
+    issued_on = models.DateField(gettext_lazy("issued on"))
+    deadline = models.DateField(gettext_lazy("stop using by"))
+    text = models.TextField(gettext_lazy("notice"))
+    issued_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("issued by"),
+    )
+
+    class Meta:
+        verbose_name = gettext_lazy("notice to stop using the certificate")
+        verbose_name_plural = gettext_lazy("notices to stop using the certificate")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("issued_on")),
+                name="stop_use_deadline_not_before_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} · {self.get_cause_display()} · {self.deadline}"

@@ -107,6 +107,20 @@ class Organisation(TimeStampedModel):
         blank=True,
         help_text=_("Number of the certificate of registration for certification activities."),
     )
+    # Accreditation (ISO/IEC 17065 / 17021-1) of a certification body, printed on certificates
+    # when set.
+    accreditation_body = models.CharField(
+        _("accreditation body"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Văn phòng Công nhận Chất lượng (BoA)."),
+    )
+    accreditation_number = models.CharField(
+        _("accreditation number"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. VICAS 123-PRO."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -20,6 +20,27 @@ class DocumentType(models.TextChoices):
     GENERAL = "general", _("Other document")
 
 
+# The legal bases a certification decision cites (Căn cứ …), as of 2026. Kept on the scheme
+# (editable by the body or an administrator), copied onto each decision when it is made.
+DEFAULT_LEGAL_BASES = [
+    "Căn cứ Luật Tiêu chuẩn và Quy chuẩn kỹ thuật số 68/2006/QH11 ngày 29 tháng 6 năm 2006;",
+    "Căn cứ Luật Chất lượng sản phẩm, hàng hóa số 05/2007/QH12 ngày 21 tháng 11 năm 2007, "
+    "được sửa đổi, bổ sung bởi Luật số 78/2025/QH15;",
+    "Căn cứ Nghị định số 107/2016/NĐ-CP ngày 01 tháng 7 năm 2016 của Chính phủ quy định về "
+    "điều kiện kinh doanh dịch vụ đánh giá sự phù hợp, được sửa đổi, bổ sung bởi Nghị định số "
+    "154/2018/NĐ-CP;",
+    "Căn cứ Thông tư số 28/2012/TT-BKHCN ngày 12 tháng 12 năm 2012 của Bộ trưởng Bộ Khoa học "
+    "và Công nghệ quy định về công bố hợp chuẩn, công bố hợp quy và phương thức đánh giá sự "
+    "phù hợp với tiêu chuẩn, quy chuẩn kỹ thuật;",
+    "Căn cứ Thông tư số 02/2024/TT-BKHCN ngày 28 tháng 3 năm 2024 của Bộ trưởng Bộ Khoa học và "
+    "Công nghệ quy định về quản lý truy xuất nguồn gốc sản phẩm, hàng hóa;",
+]
+
+
+def default_legal_bases() -> list[str]:
+    return list(DEFAULT_LEGAL_BASES)
+
+
 class Scheme(TimeStampedModel):
     """A certification programme: the standard audited against and the rules' parameters.
 
@@ -66,6 +87,13 @@ class Scheme(TimeStampedModel):
     trace_test_target_hours = models.DecimalField(
         _("trace-test target time (hours)"), max_digits=4, decimal_places=1, default=4
     )
+    trace_test_tolerance_percent = models.DecimalField(
+        _("trace-test mass-balance tolerance (%)"),
+        max_digits=4,
+        decimal_places=1,
+        default=2,
+        help_text=_("Largest difference between a lot's inputs and outputs that still passes."),
+    )
     escalate_overdue_minors = models.BooleanField(
         _("raise overdue minor findings to major"), default=True
     )
@@ -82,6 +110,29 @@ class Scheme(TimeStampedModel):
         blank=True,
         help_text=_("Document types an application must carry before it is submitted."),
     )
+    man_day_table = models.JSONField(
+        _("audit man-day table"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Rows of {"employees_up_to": n or null, "man_days": "1.5"}; empty: the '
+            "default table (see audits.sampling)."
+        ),
+    )
+    stop_use_days = models.PositiveSmallIntegerField(
+        _("days to stop using a suspended or withdrawn certificate"),
+        default=15,
+        help_text=_("Deadline of the notice sent with a suspension or withdrawal."),
+    )
+    legal_bases = models.JSONField(
+        _("legal bases of the decision"),
+        default=default_legal_bases,
+        blank=True,
+        help_text=_(
+            "One “Căn cứ …” line each, in the order the decision cites them. Each decision "
+            "keeps a copy of the lines in force when it was made."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -91,3 +142,8 @@ class Scheme(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.standard})"
+
+    @property
+    def is_national_standard(self) -> bool:
+        """Certification of conformity to a TCVN is “chứng nhận hợp chuẩn” (Law 68/2006)."""
+        return self.standard.strip().upper().startswith("TCVN")

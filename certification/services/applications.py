@@ -16,6 +16,7 @@ from certification.models import (
     Scheme,
     SupplyChainStage,
 )
+from certification.models.applications import renewal_blocker
 from certification.selectors import has_role
 from certification.validators import gtin_is_valid
 from core.clock import now as clock_now
@@ -34,6 +35,7 @@ SCOPE_FIELDS = (
     "contact_name",
     "contact_email",
     "contact_phone",
+    "employees_in_scope",
 )
 
 
@@ -64,7 +66,11 @@ def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
             name = str(site.get("name", "")).strip()
             if not name:
                 errors.setdefault("sites", []).append(_("Site %(n)d has no name.") % {"n": n})
-            sites.append({"name": name, "address": str(site.get("address", "")).strip()})
+            entry = {"name": name, "address": str(site.get("address", "")).strip()}
+            if site.get("risk") == "high":
+                # Always in the sample of sites audited (audits.sampling).
+                entry["risk"] = "high"
+            sites.append(entry)
         cleaned["sites"] = sites
     if "stages" in fields:
         stages = list(dict.fromkeys(fields["stages"] or []))
@@ -74,6 +80,16 @@ def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
                 _("Unknown supply-chain stage: %(s)s.") % {"s": ", ".join(map(str, unknown))}
             ]
         cleaned["stages"] = stages
+    if fields.get("employees_in_scope") not in (None, ""):
+        try:
+            employees = int(fields["employees_in_scope"])
+        except (TypeError, ValueError):
+            employees = -1
+        if employees < 0:
+            errors["employees_in_scope"] = [_("Give the number of employees (0 or more).")]
+        cleaned["employees_in_scope"] = employees
+    elif "employees_in_scope" in fields:
+        cleaned["employees_in_scope"] = None
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -131,6 +147,14 @@ def application_create(
             Certificate.State.EXPIRED,
         ):
             errors["renews"] = _("Choose a current certificate of this enterprise.")
+        else:
+            problem = renewal_blocker(kind, renews)
+            if problem is not None and problem.code == "recertification_window_passed":
+                # Not a mistake of input: the certificate's time is over (409 with the code,
+                # and the message offers an initial application).
+                raise problem
+            if problem is not None:
+                errors["renews"] = problem.message
     unknown = set(scope) - set(SCOPE_FIELDS)
     if unknown:
         errors["__all__"] = _("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))}
@@ -289,24 +313,37 @@ def application_withdraw(*, application: Application, by: User, comment: str = "
 
 
 def application_grant(*, application: Application, by: User, comment: str = "") -> Certificate:
-    """Grant certification: the decision is recorded and the certificate issued (or, for a
-    scope extension, the renewed certificate re-issued as a new version). Returns it."""
-    from certification.services.certificates import certificate_issue, certificate_reissue
+    """Grant certification: the decision is recorded (numbered) and the certificate issued —
+    or, for a scope extension, the renewed certificate re-issued as a new version; or, for a
+    recertification of a certificate that expired within the restoration window, that
+    certificate restored from the decision's date. Returns it."""
+    from certification.services.certificates import (
+        certificate_issue,
+        certificate_reissue,
+        certificate_restore,
+    )
+    from certification.services.decisions import decision_record
 
     issued: list[Certificate] = []
 
     def after(app: Application, entry) -> None:
-        decision = Decision.objects.create(
-            application=app,
-            decision_maker=by,
-            outcome=Decision.Outcome.GRANTED,
-            reasons=comment,
-            technical_review_note=app.technical_review_note,
-            decided_on=today(),
+        decision = decision_record(
+            application=app, by=by, outcome=Decision.Outcome.GRANTED, reasons=comment
         )
         if app.kind == Application.Kind.SCOPE_EXTENSION:
             issued.append(
                 certificate_reissue(
+                    certificate=app.renews, application=app, decision=decision, by=by
+                )
+            )
+        elif (
+            app.kind == Application.Kind.RECERTIFICATION
+            and app.renews.state == Certificate.State.EXPIRED
+        ):
+            # Within the restoration window: the expired certificate is restored by this
+            # decision (no second certificate).
+            issued.append(
+                certificate_restore(
                     certificate=app.renews, application=app, decision=decision, by=by
                 )
             )
@@ -318,17 +355,11 @@ def application_grant(*, application: Application, by: User, comment: str = "") 
 
 
 def application_refuse(*, application: Application, by: User, comment: str) -> Application:
-    """Refuse certification, with reasons (the comment); the decision is recorded."""
+    """Refuse certification, with reasons (the comment); the decision is recorded (numbered)."""
+    from certification.services.decisions import decision_record
 
     def after(app: Application, entry) -> None:
-        Decision.objects.create(
-            application=app,
-            decision_maker=by,
-            outcome=Decision.Outcome.REFUSED,
-            reasons=comment,
-            technical_review_note=app.technical_review_note,
-            decided_on=today(),
-        )
+        decision_record(application=app, by=by, outcome=Decision.Outcome.REFUSED, reasons=comment)
 
     return execute(application, "refuse", by=by, comment=comment, after=after)
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certification.models import Application, Certificate, Decision
+from certification.models import Application, Certificate, Decision, StopUseNotice
 from core.clock import as_of, today
 from core.models import User
 from core.services import log_transition, next_number
@@ -30,6 +30,10 @@ def certificate_issue(*, application: Application, decision: Decision, by: User)
     valid_from = decision.decided_on
     valid_until = valid_from + relativedelta(months=scheme.validity_months)
     number = certificate_number(application.body.code, valid_from.year)
+    initially_certified_on = valid_from
+    if application.kind == Application.Kind.RECERTIFICATION and application.renews_id:
+        renewed = application.renews
+        initially_certified_on = renewed.initially_certified_on or renewed.valid_from
     certificate = Certificate.objects.create(
         number=number,
         base_number=number,
@@ -40,10 +44,12 @@ def certificate_issue(*, application: Application, decision: Decision, by: User)
         body=application.body,
         scheme=scheme,
         standard=scheme.standard,
+        sector_standard=application.sector_standard,
         products=application.products,
         sites=application.sites,
         stages=application.stages,
         issued_on=decision.decided_on,
+        initially_certified_on=initially_certified_on,
         valid_from=valid_from,
         valid_until=valid_until,
         original_valid_until=valid_until,
@@ -101,10 +107,12 @@ def certificate_reissue(
         body=current.body,
         scheme=current.scheme,
         standard=current.standard,
+        sector_standard=application.sector_standard or current.sector_standard,
         products=application.products,
         sites=application.sites,
         stages=application.stages,
         issued_on=decision.decided_on,
+        initially_certified_on=current.initially_certified_on or current.valid_from,
         valid_from=current.valid_from,
         valid_until=current.valid_until,
         original_valid_until=current.original_valid_until,
@@ -115,10 +123,51 @@ def certificate_reissue(
     return new
 
 
+STOP_USE_TEXT = {
+    "suspension": (
+        "Giấy chứng nhận số {number} bị đình chỉ hiệu lực từ ngày {day}. Đề nghị {holder} ngừng "
+        "sử dụng giấy chứng nhận, dấu chứng nhận và mọi tham chiếu đến giấy chứng nhận (nhãn, "
+        "bao bì, quảng cáo, tài liệu) chậm nhất ngày {deadline} cho đến khi được khôi phục."
+    ),
+    "withdrawal": (
+        "Giấy chứng nhận số {number} bị thu hồi từ ngày {day}. Đề nghị {holder} ngừng sử dụng "
+        "giấy chứng nhận, dấu chứng nhận và mọi tham chiếu đến giấy chứng nhận (nhãn, bao bì, "
+        "quảng cáo, tài liệu) chậm nhất ngày {deadline} và hoàn trả bản gốc giấy chứng nhận."
+    ),
+}
+
+
+def _stop_use_notice(cert: Certificate, *, cause: str, by: User) -> StopUseNotice:
+    """Record the notice to stop using `cert` (in the caller's transaction), deadline the
+    scheme's stop_use_days from today (also in the data of the transition's log entry)."""
+    day = today()
+    deadline = stop_use_deadline(cert)
+    notice = StopUseNotice.objects.create(
+        certificate=cert,
+        cause=cause,
+        issued_on=day,
+        deadline=deadline,
+        text=STOP_USE_TEXT[cause].format(
+            number=cert.number,
+            day=day.strftime("%d/%m/%Y"),
+            holder=cert.enterprise.name,
+            deadline=deadline.strftime("%d/%m/%Y"),
+        ),
+        issued_by=by,
+    )
+    return notice
+
+
+def stop_use_deadline(certificate: Certificate) -> datetime.date:
+    return today() + datetime.timedelta(days=certificate.scheme.stop_use_days)
+
+
 def certificate_suspend(
     *, certificate: Certificate, by: User, comment: str, until: datetime.date
 ) -> Certificate:
-    """Suspend with a reason until a date at most the scheme's maximum (6 months) away."""
+    """Suspend with a reason until a date at most the scheme's maximum (6 months) away. The
+    holder is told to stop using the certificate and any reference to it by a deadline (a
+    StopUseNotice, shown on the public page)."""
 
     def prepare(cert: Certificate) -> list[str]:
         limit = today() + relativedelta(months=cert.scheme.suspension_max_months)
@@ -134,8 +183,17 @@ def certificate_suspend(
         cert.suspended_until = until
         return ["suspended_until"]
 
+    def after(cert: Certificate, entry) -> None:
+        _stop_use_notice(cert, cause=StopUseNotice.Cause.SUSPENSION, by=by)
+
     return execute(
-        certificate, "suspend", by=by, comment=comment, data={"until": until}, prepare=prepare
+        certificate,
+        "suspend",
+        by=by,
+        comment=comment,
+        data={"until": until, "stop_use_by": stop_use_deadline(certificate)},
+        prepare=prepare,
+        after=after,
     )
 
 
@@ -146,21 +204,65 @@ def certificate_reinstate(*, certificate: Certificate, by: User, comment: str) -
 
 
 def certificate_withdraw(*, certificate: Certificate, by: User, comment: str) -> Certificate:
-    return execute(certificate, "withdraw", by=by, comment=comment)
+    """Withdraw with a reason; the holder is told to stop using the certificate and any
+    reference to it by a deadline (a StopUseNotice, shown on the public page)."""
+
+    def after(cert: Certificate, entry) -> None:
+        _stop_use_notice(cert, cause=StopUseNotice.Cause.WITHDRAWAL, by=by)
+
+    return execute(
+        certificate,
+        "withdraw",
+        by=by,
+        comment=comment,
+        data={"stop_use_by": stop_use_deadline(certificate)},
+        after=after,
+    )
 
 
-def certificate_restore(*, certificate: Certificate, by: User, comment: str) -> Certificate:
-    """Restore an expired certificate within the scheme's window once a recertification audit
-    is completed with every major closed. It keeps its original dates and gets the next
-    cycle's expiry (counted from the original expiry)."""
+def certificate_restore(
+    *, certificate: Certificate, application: Application, decision: Decision, by: User
+) -> Certificate:
+    """Restore an expired `certificate` as the grant of its recertification `application`
+    (called by application_grant, in its transaction; 17021-1 §9.6.3.2.5).
+
+    Guards: within the scheme's restoration window; a recertification audit closed with every
+    major closed. Rule: the application's impartial decision maker. The certificate is valid
+    again from the decision's date (never across the lapse: expired on → restored on is shown
+    as a gap), until a validity period after its previous expiry; the decision is the
+    restoration's; the next surveillance is due an interval after the decision."""
 
     def prepare(cert: Certificate) -> list[str]:
-        cert.valid_until = cert.original_valid_until + relativedelta(
-            months=cert.scheme.validity_months
+        scheme = cert.scheme
+        lapsed_from = cert.expired_on or cert.valid_until
+        cert.valid_from = decision.decided_on
+        cert.issued_on = decision.decided_on
+        cert.valid_until = lapsed_from + relativedelta(months=scheme.validity_months)
+        cert.decision = decision
+        cert.next_surveillance_due = decision.decided_on + relativedelta(
+            months=scheme.surveillance_interval_months
         )
-        return ["valid_until", "restored_on"]
+        return [
+            "valid_from",
+            "issued_on",
+            "valid_until",
+            "decision",
+            "next_surveillance_due",
+            "restored_on",
+        ]
 
-    return execute(certificate, "restore", by=by, comment=comment, prepare=prepare)
+    return execute(
+        certificate,
+        "restore",
+        by=by,
+        comment=decision.reasons,
+        data={
+            "certificate_id": certificate.pk,
+            "application": application.number,
+            "decision": decision.number,
+        },
+        prepare=prepare,
+    )
 
 
 def certificate_expire_due(day: datetime.date) -> int:

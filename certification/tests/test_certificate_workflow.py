@@ -27,7 +27,6 @@ from certification.services import (
     application_submit_for_decision,
     certificate_expire_due,
     certificate_reinstate,
-    certificate_restore,
     certificate_surveillance_done,
     certificate_suspend,
     certificate_withdraw,
@@ -111,7 +110,14 @@ def test_an_officer_suspends_the_certificate_until_a_date_and_it_is_logged(certi
     suspended.refresh_from_db()
     assert (suspended.state, suspended.suspended_until) == (Certificate.State.SUSPENDED, until)
     assert last_entry(suspended) == ("suspend", "active", "suspended", cb_staff, REASON)
-    assert history_of(suspended).last().data == {"until": until.isoformat()}
+    stop_by = today() + datetime.timedelta(days=suspended.scheme.stop_use_days)
+    assert history_of(suspended).last().data == {
+        "until": until.isoformat(),
+        "stop_use_by": stop_by.isoformat(),
+    }
+    notice = suspended.stop_use_notices.get()
+    assert (notice.cause, notice.deadline, notice.issued_by) == ("suspension", stop_by, cb_staff)
+    assert suspended.number in notice.text and "ngừng sử dụng" in notice.text
 
 
 def test_a_suspension_may_last_up_to_the_schemes_longest_suspension(certificate, cb_staff):
@@ -297,74 +303,103 @@ def test_a_person_cannot_expire_a_certificate(certificate, cb_staff):
         assert "expire" not in {t.name for t in transitions_for(certificate, cb_staff)}
 
 
-# --- restore ------------------------------------------------------------------------------------
+# --- restore (the grant of a recertification application within the window) ------------------
 
 
-def test_an_officer_restores_an_expired_certificate_after_a_recertification_audit(
-    restorable, restore_day, cb_staff
-):
-    original = (restorable.issued_on, restorable.valid_from, restorable.original_valid_until)
+@pytest.fixture
+def renewal_pending(restorable, restore_day, cb_staff):
+    """The recertification application of the expired certificate, technically reviewed."""
+    renewal = Application.objects.get(renews=restorable)
     with as_of(restore_day):
-        restored = certificate_restore(
-            certificate=restorable, by=cb_staff, comment="Đánh giá chứng nhận lại đạt."
+        return application_submit_for_decision(
+            application=renewal, by=cb_staff, technical_review_note="Đánh giá chứng nhận lại đạt."
         )
+
+
+def test_granting_the_recertification_restores_the_expired_certificate_from_the_decision_date(
+    restorable, renewal_pending, restore_day, decider
+):
+    lapsed_from = restorable.expired_on
+    count = Certificate.objects.count()
+    with as_of(restore_day):
+        restored = application_grant(application=renewal_pending, by=decider, comment="Đạt.")
     restored.refresh_from_db()
+    assert restored.pk == restorable.pk and Certificate.objects.count() == count
     assert restored.state == Certificate.State.ACTIVE
-    assert restored.restored_on == restore_day
-    assert (restored.issued_on, restored.valid_from, restored.original_valid_until) == original
-    assert restored.valid_until == restored.original_valid_until + relativedelta(
+    assert (restored.valid_from, restored.restored_on) == (restore_day, restore_day)
+    assert (restored.lapsed_from, restored.lapsed_until) == (lapsed_from, restore_day)
+    assert restored.valid_until == lapsed_from + relativedelta(
         months=restored.scheme.validity_months
     )
-    assert last_entry(restored) == (
-        "restore",
-        "expired",
-        "active",
-        cb_staff,
-        "Đánh giá chứng nhận lại đạt.",
-    )
+    assert restored.decision.application == renewal_pending
+    assert restored.decision.number.endswith(f"/{restore_day.year}/QĐ-GLCERT")
+    assert last_entry(restored) == ("restore", "expired", "active", decider, "Đạt.")
+    renewal_pending.refresh_from_db()
+    assert renewal_pending.state == Application.State.CERTIFIED
 
 
-def test_a_restoration_needs_a_comment(restorable, restore_day, cb_staff):
-    with as_of(restore_day), pytest.raises(ValidationError) as exc:
-        certificate_restore(certificate=restorable, by=cb_staff, comment="")
-    assert "comment" in exc.value.message_dict
-    restorable.refresh_from_db()
-    assert restorable.state == Certificate.State.EXPIRED
+def test_a_restored_recertification_cannot_be_granted_a_second_time(
+    renewal_pending, restore_day, decider
+):
+    with as_of(restore_day):
+        application_grant(application=renewal_pending, by=decider)
+        with pytest.raises(DomainError) as exc:
+            application_grant(application=renewal_pending, by=decider)
+    assert exc.value.code == "invalid_state"
+    assert Certificate.objects.filter(decision__application=renewal_pending).count() == 1
 
 
-def test_a_certificate_can_be_restored_on_the_last_day_of_the_window_but_not_after(
-    restorable, cb_staff
+def test_a_certificate_is_restored_on_the_last_day_of_the_window_but_not_the_day_after(
+    restorable, renewal_pending, decider
 ):
     last_day = restorable.expired_on + relativedelta(months=restorable.scheme.restore_within_months)
     with as_of(last_day + datetime.timedelta(days=1)), pytest.raises(DomainError) as exc:
-        certificate_restore(certificate=restorable, by=cb_staff, comment="Muộn.")
-    assert exc.value.code == "restore_window_passed"
+        application_grant(application=renewal_pending, by=decider)
+    assert exc.value.code == "recertification_window_passed"
+    assert "chứng nhận lần đầu" in exc.value.message
     restorable.refresh_from_db()
     assert restorable.state == Certificate.State.EXPIRED
     with as_of(last_day):
-        restored = certificate_restore(certificate=restorable, by=cb_staff, comment="Kịp hạn.")
+        restored = application_grant(application=renewal_pending, by=decider)
     assert restored.state == Certificate.State.ACTIVE
 
 
-def test_no_restoration_without_a_completed_recertification_audit(
+def test_a_recertification_past_the_window_is_refused_and_an_initial_application_offered(
+    expired, enterprise_user
+):
+    late = expired.expired_on + relativedelta(months=expired.scheme.restore_within_months, days=1)
+    with as_of(late), pytest.raises(DomainError) as exc:
+        application_create(
+            enterprise=expired.enterprise,
+            body=expired.body,
+            scheme=expired.scheme,
+            by=enterprise_user,
+            kind=Application.Kind.RECERTIFICATION,
+            renews=expired,
+            **SCOPE,
+        )
+    assert exc.value.code == "recertification_window_passed"
+    assert "chứng nhận lần đầu" in exc.value.message
+    assert not Application.objects.filter(renews=expired).exists()
+    with as_of(late):
+        initial = application_create(
+            enterprise=expired.enterprise,
+            body=expired.body,
+            scheme=expired.scheme,
+            by=enterprise_user,
+            **SCOPE,
+        )
+    assert initial.kind == Application.Kind.INITIAL
+
+
+def test_no_restoration_decision_without_a_completed_recertification_audit(
     expired, restore_day, enterprise_user, cb_staff, lead_assessor
 ):
-    def blocked() -> str:
-        with as_of(restore_day), pytest.raises(DomainError) as exc:
-            certificate_restore(certificate=expired, by=cb_staff, comment="Khôi phục.")
-        expired.refresh_from_db()
-        assert expired.state == Certificate.State.EXPIRED
-        return exc.value.code
-
-    assert blocked() == "recertification_incomplete"
     with as_of(restore_day):
         renewal = renewal_in_evaluation(expired, enterprise_user=enterprise_user, cb_staff=cb_staff)
         audit = started_audit(
             staff=cb_staff, lead=lead_assessor, application=renewal, kind="recertification"
         )
-    # Started but not closed.
-    assert blocked() == "recertification_incomplete"
-    with as_of(restore_day):
         record_trace_test(audit, lead_assessor)
         finding_raise(
             audit=audit,
@@ -374,30 +409,22 @@ def test_no_restoration_without_a_completed_recertification_audit(
         )
         submit_report(audit, lead_assessor)
         audit_approve_report(audit=audit, by=cb_staff)
-    # Closed, but with a major finding still open.
-    assert blocked() == "recertification_incomplete"
+        # Closed, but with a major finding still open: no technical review, so no decision.
+        with pytest.raises(DomainError) as exc:
+            application_submit_for_decision(
+                application=renewal, by=cb_staff, technical_review_note="Chưa."
+            )
+    assert exc.value.code == "major_open"
+    expired.refresh_from_db()
+    assert expired.state == Certificate.State.EXPIRED
 
 
-def test_a_recertification_audit_on_an_initial_application_does_not_count(
-    expired, restore_day, cb_staff, lead_assessor
-):
-    # The stage 2 audit of the original application is closed, but it is no recertification.
-    with as_of(restore_day), pytest.raises(DomainError) as exc:
-        certificate_restore(certificate=expired, by=cb_staff, comment="Khôi phục.")
-    assert exc.value.code == "recertification_incomplete"
-
-
-@pytest.mark.parametrize("role", others("cb_staff"))
-def test_a_restoration_by_anyone_but_an_officer_is_refused_and_changes_nothing(
-    request, role, restorable, restore_day
-):
+@pytest.mark.parametrize("role", CAST)
+def test_nobody_restores_a_certificate_outside_a_decision(request, role, restorable, restore_day):
     user = request.getfixturevalue(role)
     with as_of(restore_day):
-        refused_and_unchanged(
-            user,
-            restorable,
-            lambda user: certificate_restore(certificate=restorable, by=user, comment="Khôi phục."),
-        )
+        assert "restore" not in {t.name for t in transitions_for(restorable, user)}
+        refused_and_unchanged(user, restorable, lambda u: execute(restorable, "restore", by=u))
     assert restorable.valid_until == restorable.original_valid_until
 
 

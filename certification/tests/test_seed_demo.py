@@ -70,10 +70,34 @@ def test_demo_data_holds_files_in_several_states_for_every_page():
     seed()
     states = set(Application.objects.values_list("state", flat=True))
     assert {"draft", "in_evaluation", "certified"} <= states
-    evaluating = Application.objects.get(state="in_evaluation")
+    evaluating = Application.objects.get(state="in_evaluation", enterprise__tax_code="5901187641")
     open_findings = Finding.objects.filter(audit__application=evaluating).exclude(state="closed")
     assert open_findings.count() >= 2
-    certificate = Certificate.objects.get()
+    certificate = Certificate.objects.get(enterprise__tax_code="5900432185")
     assert certificate.state == Certificate.State.ACTIVE
     assert certificate.number.startswith("GLCERT-TXNG-")
     assert BodyRegistration.objects.get().state == BodyRegistration.State.REGISTERED
+
+
+def test_demo_data_shows_a_restored_certificate_a_sampled_multi_site_file_and_a_stop_use_notice():
+    """Issue 14, acceptance 4."""
+    from audits.models import Audit
+    from certification.models import Application, Certificate
+
+    seed()
+    restored = Certificate.objects.get(enterprise__tax_code="5900189540")
+    assert restored.state == Certificate.State.ACTIVE
+    assert restored.lapsed_from and restored.lapsed_until == restored.valid_from
+    assert restored.decision.application.kind == Application.Kind.RECERTIFICATION
+    assert restored.decision.application.state == Application.State.CERTIFIED
+
+    multi_site = Application.objects.get(enterprise__tax_code="5901234563")
+    audit = Audit.objects.get(application=multi_site)
+    assert len(multi_site.sites) == 9 and len(audit.sampled_sites) == 3
+    assert "Sân phơi và kho tập kết Phú Tâm" in audit.sampled_sites
+    assert audit.planned_man_days is not None
+
+    suspended = Certificate.objects.get(enterprise__tax_code="5901345672")
+    assert suspended.state == Certificate.State.SUSPENDED
+    notice = suspended.stop_use_notices.get()
+    assert notice.deadline > notice.issued_on

@@ -311,6 +311,11 @@ def application_create_view(request: HttpRequest) -> HttpResponse:
         return _render_form(
             request, form, products=products, sites=sites, row_errors=row_errors, status=400
         )
+    except DomainError as exc:
+        # E.g. a recertification of a certificate expired past the restoration window: the
+        # message offers an initial application instead.
+        form.add_error("renews", exc.message)
+        return _render_form(request, form, products=products, sites=sites, status=409)
     messages.success(
         request,
         _("Application %(number)s was saved as a draft.") % {"number": application.number},

@@ -17,10 +17,14 @@ from audits.selectors import audits_visible_to
 from certification.models import Certificate, Organisation, Role
 from certification.models.applications import SupplyChainStage
 from certification.models.organisations import Sector
-from certification.selectors import certificate_get_for_user, certificates_visible_to, has_role
+from certification.selectors import (
+    certificate_get_for_user,
+    certificates_visible_to,
+    has_role,
+    stop_use_notice_of,
+)
 from certification.services import (
     certificate_reinstate,
-    certificate_restore,
     certificate_suspend,
     certificate_withdraw,
 )
@@ -131,6 +135,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "audits": audits,
             "document": document,
+            "stop_use_notice": stop_use_notice_of(certificate),
             "may_plan_audit": is_staff
             and certificate.state in (Certificate.State.ACTIVE, Certificate.State.SUSPENDED),
             "may_appeal": is_holder and appealable,
@@ -165,9 +170,6 @@ CERTIFICATE_ACTIONS: Actions = {
         certificate=c, by=by, comment=data.get("comment", "")
     ),
     "withdraw": lambda c, by, data: certificate_withdraw(
-        certificate=c, by=by, comment=data.get("comment", "")
-    ),
-    "restore": lambda c, by, data: certificate_restore(
         certificate=c, by=by, comment=data.get("comment", "")
     ),
 }

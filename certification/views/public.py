@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certification.models import Certificate, Organisation
-from certification.selectors import certificate_by_number, certificate_lineage
+from certification.selectors import (
+    certificate_by_number,
+    certificate_lineage,
+    stop_use_notice_of,
+)
 from certification.services import complaint_lodge
 from certification.views.certificates import stage_labels
 from core.ui import paginate
@@ -74,6 +78,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
             "current": current,
             "is_current": current.pk == certificate.pk,
             "versions": versions,
+            "stop_use_notice": stop_use_notice_of(certificate),
             "form": VerifySearchForm(),
         },
     )

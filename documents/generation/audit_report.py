@@ -170,11 +170,17 @@ def _scope(document, audit) -> None:
     products = "; ".join(p.get("name", "") for p in subject.products or [])
     stages = "; ".join(f"{vi} / {en}" for vi, en in stage_names(subject.stages or []))
     sites = "; ".join(s.get("name", "") for s in subject.sites or [])
-    for label, value in (
+    sample = "; ".join(audit.sampled_sites or [])
+    rows = [
         ("Sản phẩm / Products", products),
         ("Công đoạn / Stages", stages),
         ("Địa điểm / Sites", sites),
-    ):
+    ]
+    if sample:
+        rows.append(("Địa điểm được đánh giá (mẫu) / Sites audited (sample)", sample))
+    if audit.planned_man_days is not None:
+        rows.append(("Thời gian đánh giá / Audit time", f"{audit.planned_man_days} ngày công"))
+    for label, value in rows:
         paragraph = para(document)
         add_run(paragraph, f"{label}: ", bold=True)
         add_run(paragraph, value)
@@ -193,7 +199,15 @@ def _checklist(document, answers: list) -> None:
     _grid(
         document,
         ["Mục / Item", "Yêu cầu / Requirement", "Kết quả / Result", "Ghi chú / Note"],
-        [[a.item.code, a.item.requirement_vi, _both(RESULTS, a.result), a.note] for a in answers],
+        [
+            [
+                " ".join(x for x in (a.item.code, a.item.clause_printed) if x),
+                a.item.requirement_vi,
+                _both(RESULTS, a.result),
+                a.note,
+            ]
+            for a in answers
+        ],
     )
 
 
@@ -213,8 +227,12 @@ def _trace_tests(document, audit) -> None:
                 f"GTIN {test.gtin}, lô / lot {test.lot}",
                 _both(DIRECTIONS, test.direction),
                 f"{started:%d/%m/%Y %H:%M}, {minutes // 60} h {minutes % 60:02d}",
-                f"{test.quantity_in} / {test.quantity_out}",
-                _both(RESULTS, test.result),
+                f"{test.quantity_in} / {test.quantity_out}"
+                + (
+                    f" ({test.difference_percent} %)" if test.difference_percent is not None else ""
+                ),
+                _both(RESULTS, test.result)
+                + "".join(f"\n- {reason}" for reason in test.failure_reasons or []),
             ]
         )
     _grid(
@@ -245,13 +263,13 @@ def _findings_table(document, findings: list) -> None:
         ],
         [
             [
-                str(i),
+                f.reference,
                 _both(SEVERITIES, f.severity),
-                " ".join(x for x in (f.checklist_item_code, f.clause_reference) if x),
+                " ".join(x for x in (f.checklist_item_code, f.clause_printed) if x),
                 f.description,
                 date_short(f.due_date),
             ]
-            for i, f in enumerate(findings, start=1)
+            for f in findings
         ],
     )
 
@@ -292,25 +310,26 @@ def render_audit_report(audit) -> bytes:
 
 
 def render_findings_report(audit) -> bytes:
-    """The findings report: one block per finding with the evidence, the enterprise's response
-    and its verification, as they stand when generated."""
+    """The findings report: one block per finding (numbered as on the screens) with the
+    evidence, the enterprise's response and its verification, as they stand when generated
+    (a new version is generated after every change of a finding)."""
     document = new_document(size=12)
     _heading(document, audit, "BÁO CÁO CÁC PHÁT HIỆN", "Findings report")
     _facts(document, audit)
     findings = list(audit.findings.all())
     _section(document, "TỔNG HỢP", "Overview")
     _findings_table(document, findings)
-    for number, finding in enumerate(findings, start=1):
+    for finding in findings:
         para(document)
         para(
             document,
-            f"Phát hiện số / Finding {number}: {_both(SEVERITIES, finding.severity)}",
+            f"Phát hiện số / Finding {finding.reference}: {_both(SEVERITIES, finding.severity)}",
             bold=True,
         )
         rows = [
             (
                 "Điều khoản / Clause",
-                " ".join(x for x in (finding.checklist_item_code, finding.clause_reference) if x),
+                " ".join(x for x in (finding.checklist_item_code, finding.clause_printed) if x),
             ),
             ("Mô tả / Description", finding.description),
             ("Bằng chứng khách quan / Objective evidence", finding.evidence),

@@ -10,7 +10,6 @@ from docx.shared import Mm, Pt
 
 from documents.generation.common import (
     add_run,
-    address_of,
     bilingual,
     borderless,
     cell_text,
@@ -18,9 +17,9 @@ from documents.generation.common import (
     date_vi,
     new_document,
     para,
-    stage_names,
     to_bytes,
 )
+from documents.generation.context import CertificateFace, certificate_face
 
 
 def verification_url(number: str) -> str:
@@ -48,50 +47,48 @@ def _scope_line(document, label: str, items: list[str]) -> None:
     add_run(paragraph, "; ".join(items) + ".")
 
 
-def _scope(document, certificate) -> None:
+def _scope(document, face: CertificateFace) -> None:
     paragraph = para(document, "PHẠM VI CHỨNG NHẬN / ", bold=True, space_after=1)
     add_run(paragraph, "Scope of certification", bold=True, italic=True)
+    _scope_line(document, "Sản phẩm / Products", face.products)
     _scope_line(
-        document,
-        "Sản phẩm / Products",
-        [
-            p.get("name", "") + (f" (GTIN {p['gtin']})" if p.get("gtin") else "")
-            for p in certificate.products or []
-        ],
+        document, "Công đoạn / Supply-chain stages", [f"{vi} ({en})" for vi, en in face.stages]
     )
-    _scope_line(
-        document,
-        "Công đoạn / Supply-chain stages",
-        [f"{vi} ({en})" for vi, en in stage_names(certificate.stages or [])],
-    )
-    _scope_line(
-        document,
-        "Địa điểm / Sites",
-        [
-            s.get("name", "") + (f", {s['address']}" if s.get("address") else "")
-            for s in certificate.sites or []
-        ],
-    )
+    _scope_line(document, "Địa điểm / Sites", face.sites)
 
 
-def _dates(document, certificate) -> None:
-    decision = certificate.decision
+def _dates(document, face: CertificateFace) -> None:
     rows = [
         (
             "Quyết định chứng nhận",
             "Certification decision",
-            f"{decision.number or '…'}, {date_short(decision.decided_on)}",
+            f"Số {face.decision_number or '…'}, {date_short(face.decision_date)}",
         ),
-        ("Ngày cấp", "Date of issue", date_short(certificate.issued_on)),
-        ("Hiệu lực từ ngày", "Valid from", date_short(certificate.valid_from)),
-        ("Hiệu lực đến ngày", "Valid until", date_short(certificate.valid_until)),
+        (
+            "Ngày chứng nhận lần đầu",
+            "Initial certification date",
+            date_short(face.initially_certified_on),
+        ),
+        ("Ngày cấp", "Date of issue", date_short(face.issued_on)),
+        ("Hiệu lực từ ngày", "Valid from", date_short(face.valid_from)),
+        ("Hiệu lực đến ngày", "Valid until", date_short(face.valid_until)),
     ]
-    if certificate.original_valid_until != certificate.valid_until:
+    if face.has_gap:
+        rows.append(
+            (
+                "Không có hiệu lực",
+                "Not valid",
+                f"hết hiệu lực từ {date_short(face.lapsed_from)} đến "
+                f"{date_short(face.lapsed_until)} / lapsed from "
+                f"{date_short(face.lapsed_from)} to {date_short(face.lapsed_until)}",
+            )
+        )
+    elif face.original_valid_until != face.valid_until:
         rows.append(
             (
                 "Hiệu lực ban đầu đến ngày",
                 "Originally valid until",
-                date_short(certificate.original_valid_until),
+                date_short(face.original_valid_until),
             )
         )
     table = document.add_table(rows=0, cols=2)
@@ -103,18 +100,18 @@ def _dates(document, certificate) -> None:
         cell_text(right, value)
 
 
-def _footer(document, certificate, url: str) -> None:
+def _footer(document, face: CertificateFace) -> None:
     table = borderless(document.add_table(rows=1, cols=2))
     qr_cell, sign_cell = table.rows[0].cells
+    url = face.verification_url
     qr_cell.paragraphs[0].add_run().add_picture(io.BytesIO(qr_png(url)), width=Mm(28))
     para(qr_cell, "Tra cứu hiệu lực / Verify online:", size=10)
     para(qr_cell, url, size=9)
-    body = certificate.body
-    place = body.province.name
-    paragraph = cell_text(sign_cell, f"{place}, {date_vi(certificate.issued_on)}", italic=True)
+    paragraph = cell_text(sign_cell, f"{face.body_place}, {date_vi(face.issued_on)}", italic=True)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    para(sign_cell, "ĐẠI DIỆN TỔ CHỨC CHỨNG NHẬN", bold=True, align="center")
+    para(sign_cell, "ĐẠI DIỆN TỔ CHỨC CHỨNG NHẬN", bold=True, align="center", space_after=0)
     para(sign_cell, "For the certification body", italic=True, size=11, align="center")
+    para(sign_cell, face.signer_title.upper(), bold=True, align="center", space_after=0)
     para(
         sign_cell,
         "(Ký, ghi rõ họ tên và đóng dấu / Signature and seal)",
@@ -123,30 +120,40 @@ def _footer(document, certificate, url: str) -> None:
         align="center",
         space_after=28,
     )
-    signer = certificate.decision.decision_maker
-    para(sign_cell, signer.get_full_name() if signer else "", bold=True, align="center")
+    para(sign_cell, face.signer_name, bold=True, align="center")
 
 
 def render_certificate(certificate) -> bytes:
-    """The certificate as .docx bytes: holder, address, scope (products, stages, sites),
-    standard with edition, number and version, decision/issue/expiry dates, the body with its
-    registration number, a signer block, and a QR code of the verification URL."""
+    """The certificate as .docx bytes, printed from `certificate_face()`: holder, address,
+    scope (products, stages, sites), the standard and the sector standard with editions,
+    number and version, decision number, initial certification, issue and expiry dates (and a
+    lapse when restored), the body with its registration and accreditation, the signer's name
+    and title, and a QR code of the verification URL."""
+    face = certificate_face(certificate)
     document = new_document(size=12, left_mm=20, right_mm=20)
-    body = certificate.body
-    para(document, body.name.upper(), bold=True, align="center", space_after=0)
-    para(document, address_of(body), size=11, align="center", space_after=0)
-    if body.registration_number:
+    para(document, face.body_name.upper(), bold=True, align="center", space_after=0)
+    para(document, face.body_address, size=11, align="center", space_after=0)
+    if face.body_registration_number:
         para(
             document,
-            f"Số đăng ký hoạt động chứng nhận / Registration No.: {body.registration_number}",
+            f"Số đăng ký hoạt động chứng nhận / Registration No.: {face.body_registration_number}",
+            size=11,
+            align="center",
+            space_after=0,
+        )
+    if face.accreditation_number:
+        para(
+            document,
+            f"Được công nhận bởi / Accredited by {face.accreditation_body or '…'}, "
+            f"số / No. {face.accreditation_number}",
             size=11,
             align="center",
         )
-    para(document, "GIẤY CHỨNG NHẬN", bold=True, size=24, align="center", space_after=0)
-    para(document, "CERTIFICATE", italic=True, size=16, align="center")
-    number = certificate.number
-    if certificate.version:
-        number = f"{number} (phiên bản / version {certificate.version})"
+    para(document, face.title_vi, bold=True, size=22, align="center", space_after=0)
+    para(document, face.title_en, italic=True, size=14, align="center")
+    number = face.number
+    if face.version:
+        number = f"{number} (phiên bản / version {face.version})"
     para(document, f"Số / No.: {number}", bold=True, align="center")
     bilingual(
         document,
@@ -154,20 +161,28 @@ def render_certificate(certificate) -> bytes:
         "The product traceability system of",
         align="center",
     )
-    holder = certificate.enterprise
-    para(document, holder.name, bold=True, size=16, align="center", space_after=0)
-    para(document, address_of(holder), align="center", space_after=0)
-    para(document, f"Mã số thuế / Tax code: {holder.tax_code}", size=11, align="center")
+    para(document, face.holder_name, bold=True, size=16, align="center", space_after=0)
+    para(document, face.holder_address, align="center", space_after=0)
+    para(document, f"Mã số thuế / Tax code: {face.holder_tax_code}", size=11, align="center")
     bilingual(
-        document, "được chứng nhận phù hợp với", "is certified as conforming to", align="center"
+        document,
+        f"được {face.conformity_vi}, phù hợp với tiêu chuẩn",
+        f"is certified ({face.conformity_en}) as conforming to",
+        align="center",
     )
-    paragraph = para(
-        document, certificate.standard, bold=True, size=16, align="center", space_after=0
-    )
+    paragraph = para(document, face.standard, bold=True, size=16, align="center", space_after=0)
     paragraph.paragraph_format.space_before = Pt(2)
-    para(document, certificate.scheme.name, italic=True, size=11, align="center")
-    _scope(document, certificate)
-    _dates(document, certificate)
+    if face.sector_standard and face.sector_standard != face.standard:
+        para(
+            document,
+            f"và tiêu chuẩn ngành / and the sector standard {face.sector_standard}",
+            bold=True,
+            align="center",
+            space_after=0,
+        )
+    para(document, face.scheme_name, italic=True, size=11, align="center")
+    _scope(document, face)
+    _dates(document, face)
     para(document, space_after=4)
-    _footer(document, certificate, verification_url(certificate.number))
+    _footer(document, face)
     return to_bytes(document)

@@ -1,18 +1,18 @@
 import io
-import shutil
-import subprocess
 
 import docx
 import pytest
 from django.core.files.storage import default_storage
 
+from core.models import OutboxMessage
+from core.outbox import outbox_deliver_pending, outbox_retry
 from core.services import log_transition
-from core.workflow import transition_committed
 from documents.generation.certificate import render_certificate, verification_url
 from documents.generation.decision import render_decision
 from documents.models import Document
 from documents.tasks import generate_certificate_document, generate_decision_document
 from documents.tests import factories
+from documents.tests.qr import decode_qr
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +32,6 @@ def _images(document: docx.Document) -> list[bytes]:
         for part in document.part.related_parts.values()
         if part.content_type.startswith("image/")
     ]
-
-
-def decode_qr(png: bytes, tmp_path) -> str:
-    """Decode a QR image with zbar (Debian's zbar-tools), a reader independent of segno."""
-    zbarimg = shutil.which("zbarimg")
-    if zbarimg is None:
-        pytest.fail("zbarimg is missing: apt-get install -y zbar-tools")
-    path = tmp_path / "qr.png"
-    path.write_bytes(png)
-    result = subprocess.run(
-        [zbarimg, "-q", "--raw", str(path)], capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_the_generated_certificate_opens_and_names_the_holder_the_number_and_the_scope(
@@ -71,14 +57,12 @@ def test_the_certificate_is_a4_in_times_new_roman(issued_certificate):
     assert document.styles["Normal"].font.name == "Times New Roman"
 
 
-def test_the_certificates_qr_code_decodes_to_its_verification_url(
-    issued_certificate, tmp_path, settings
-):
+def test_the_certificates_qr_code_decodes_to_its_verification_url(issued_certificate, settings):
     document = docx.Document(io.BytesIO(render_certificate(issued_certificate)))
     (png,) = _images(document)
     expected = f"{settings.SITE_URL}/verify/GLCERT-TXNG-2026-0001/"
     assert verification_url(issued_certificate.number) == expected
-    assert decode_qr(png, tmp_path) == expected
+    assert decode_qr(png) == expected
 
 
 def test_the_decision_follows_the_administrative_layout(issued_certificate):
@@ -149,23 +133,30 @@ def test_running_the_decision_task_twice_makes_one_document_on_the_application(
     )
 
 
-def test_a_committed_grant_generates_the_certificate_and_the_decision(issued_certificate, decider):
+def test_an_issued_certificate_gets_the_certificate_and_the_decision_documents(
+    issued_certificate, decider, django_capture_on_commit_callbacks
+):
     application = issued_certificate.application
-    entry = log_transition(application, "grant", by=decider, previous="decision_pending")
-    transition_committed.send(sender=type(application), log_entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        log_transition(issued_certificate, "issue", by=decider, target="active")
     generated = {(d.doc_type, d.object_id) for d in Document.objects.filter(generated=True)}
     assert generated == {
         ("certificate", issued_certificate.pk),
         ("decision", application.pk),
     }
-    # The same signal again (a redelivery) adds nothing.
-    transition_committed.send(sender=type(application), log_entry_id=entry.pk)
+    # The same messages delivered again (a redelivery) add nothing.
+    for message in OutboxMessage.objects.filter(kind__startswith="documents."):
+        outbox_retry(message=message)
+    outbox_deliver_pending()
     assert Document.objects.count() == 2
 
 
-def test_other_transitions_generate_nothing(issued_certificate, cb_staff):
-    entry = log_transition(issued_certificate, "suspend", by=cb_staff, previous="active")
-    transition_committed.send(sender=type(issued_certificate), log_entry_id=entry.pk)
+def test_other_transitions_generate_nothing(
+    issued_certificate, cb_staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        log_transition(issued_certificate, "suspend", by=cb_staff, previous="active")
+    outbox_deliver_pending()
     assert not Document.objects.exists()
 
 
@@ -182,8 +173,8 @@ def test_a_reissue_generates_the_new_versions_certificate(
         }
         | {"number": "GLCERT-TXNG-2026-0001/1", "version": 1}
     )
-    entry = log_transition(issued_certificate, "reissue", by=cb_staff, previous="active")
-    transition_committed.send(sender=Certificate, log_entry_id=entry.pk)
+    log_transition(reissued, "reissue", by=cb_staff, target="active")
+    outbox_deliver_pending()
     certificate_document = Document.objects.get(doc_type="certificate")
     assert certificate_document.object_id == reissued.pk
     assert certificate_document.source_key == f"certificate:{reissued.pk}:v1"

@@ -278,7 +278,7 @@ def test_the_command_runs_the_jobs_for_the_given_day_and_prints_the_summary(
 
     certificate.refresh_from_db()
     assert certificate.state == Certificate.State.EXPIRED
-    assert f"Daily jobs for {certificate.valid_until.isoformat()}:" in out.getvalue()
+    assert f"Công việc hằng ngày của ngày {certificate.valid_until.isoformat()}:" in out.getvalue()
     assert "certificates_expired" in out.getvalue()
     assert any(m.to == ["ent_en@example.vn"] and m.subject.endswith("expired") for m in mail.outbox)
 

@@ -1,12 +1,27 @@
 """Demo accounts and organisations (../shared/spec/demo-and-ops.md, Demo accounts)."""
 
+import contextlib
+import logging
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
+from django.test.utils import override_settings
+from django.utils.translation import gettext as _
 
 from certification.demo_workflow import seed_workflow
-from certification.models import Membership, Organisation, Province, Role, Sector
+from certification.models import (
+    Application,
+    Certificate,
+    Membership,
+    Organisation,
+    Province,
+    Role,
+    Sector,
+)
 from certification.services import membership_grant
 from checklists.models import ChecklistTemplate
 from core.models import User
@@ -37,6 +52,40 @@ ORGANISATIONS = {
         "address": "Làng Dơr, Tỉnh lộ 664",
         "commune": "Xã Ia Grai",
         "sector": Sector.CROP,
+        "email": "",
+        "phone": "",
+    },
+    # Filed on paper by the body's staff (no demo account of their own).
+    "enterprise3": {
+        "kind": Organisation.Kind.ENTERPRISE,
+        "name": "Công ty TNHH Chè Biển Hồ",
+        "short_name": "Chè Biển Hồ",
+        "tax_code": "5900189540",
+        "address": "Thôn 2, đường Tôn Đức Thắng",
+        "commune": "Phường Biển Hồ",
+        "sector": Sector.CROP,
+        "email": "",
+        "phone": "",
+    },
+    "enterprise4": {
+        "kind": Organisation.Kind.ENTERPRISE,
+        "name": "Hợp tác xã Hồ tiêu Chư Prông",
+        "short_name": "HTX Hồ tiêu Chư Prông",
+        "tax_code": "5901234563",
+        "address": "Thôn Phú Tâm",
+        "commune": "Xã Chư Prông",
+        "sector": Sector.CROP,
+        "email": "",
+        "phone": "",
+    },
+    "enterprise5": {
+        "kind": Organisation.Kind.ENTERPRISE,
+        "name": "Công ty Cổ phần Mật ong Krông Pa",
+        "short_name": "Mật ong Krông Pa",
+        "tax_code": "5901345672",
+        "address": "Buôn Chư Gu",
+        "commune": "Xã Krông Pa",
+        "sector": Sector.LIVESTOCK,
         "email": "",
         "phone": "",
     },
@@ -79,16 +128,56 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even when DEBUG is off (never on a real system).",
         )
+        parser.add_argument(
+            "--mail-dir",
+            type=Path,
+            default=settings.BASE_DIR / "var" / "demo-mail",
+            help="Where the demo's e-mails are written when e-mail goes to the console "
+            "(the default backend), one file per message batch.",
+        )
 
-    @transaction.atomic
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, mail_dir: Path, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
-                "seed_demo refuses to run with DEBUG off: it creates accounts with a known "
-                "password. Use --force only on a throw-away system."
+                _(
+                    "seed_demo refuses to run with DEBUG off: it creates accounts with a known "
+                    "password. Use --force only on a throw-away system."
+                )
             )
+        with self._quiet(mail_dir) as mail_note:
+            created = self._seed()
+        self._summary(created=created, mail_note=mail_note)
+
+    @contextlib.contextmanager
+    def _quiet(self, mail_dir: Path):
+        """The demo's e-mails go to files rather than the console, and tasks run in-process
+        without logging each success: the summary at the end is what a newcomer reads."""
+        quiet_loggers = [logging.getLogger(name) for name in ("celery", "kombu")]
+        levels = [logger.level for logger in quiet_loggers]
+        for logger in quiet_loggers:
+            logger.setLevel(logging.WARNING)
+        console = settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+        try:
+            if console:
+                mail_dir.mkdir(parents=True, exist_ok=True)
+                with override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                    EMAIL_FILE_PATH=str(mail_dir),
+                ):
+                    yield str(mail_dir)
+            else:
+                yield ""
+        finally:
+            for logger, level in zip(quiet_loggers, levels, strict=True):
+                logger.setLevel(level)
+
+    @transaction.atomic
+    def _seed(self) -> bool:
+        """Create what is missing; True when the demo files were made by this run."""
         password = settings.DEMO_PASSWORD
-        province, _ = Province.objects.update_or_create(code=PROVINCE["code"], defaults=PROVINCE)
+        province, _created = Province.objects.update_or_create(
+            code=PROVINCE["code"], defaults=PROVINCE
+        )
         orgs = {}
         for key, fields in ORGANISATIONS.items():
             lookup = (
@@ -96,7 +185,7 @@ class Command(BaseCommand):
                 if "code" in fields
                 else {"tax_code": fields["tax_code"], "kind": fields["kind"]}
             )
-            org, _ = Organisation.objects.update_or_create(
+            org, _created = Organisation.objects.update_or_create(
                 **lookup, defaults={**fields, "province": province}
             )
             org.full_clean()
@@ -123,13 +212,41 @@ class Command(BaseCommand):
                 )
         if not ChecklistTemplate.objects.exists():
             call_command("import_checklists", stdout=self.stdout)
+        had_files = Application.objects.exists()
         seed_workflow(people=people, orgs=orgs, province=province)
-        self.stdout.write(
+        return not had_files
+
+    def _summary(self, *, created: bool, mail_note: str) -> None:
+        """A few lines: where to go, who to be, what there is to see."""
+        write = self.stdout.write
+        write("")
+        write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(ACCOUNTS) + 1} accounts (password from DEMO_PASSWORD), "
-                f"{len(orgs)} organisations in {province.name}."
+                _("Demo data ready.") if created else _("Demo data already present; unchanged.")
             )
         )
+        write(_("Open %(url)s and sign in as:") % {"url": settings.SITE_URL + "/"})
+        roles = dict(Role.choices)
+        width = max(len(name) for name in ACCOUNTS)
+        write(f"  {'admin'.ljust(width)}  {_('administrator')}")
+        for username, (full_name, role, _org) in ACCOUNTS.items():
+            write(f"  {username.ljust(width)}  {roles[role]} — {full_name}")
+        write(
+            _("Password of every demo account: %(password)s") % {"password": settings.DEMO_PASSWORD}
+        )
+        states = dict(Application.State.choices)
+        counts = Application.objects.values("state").annotate(n=Count("pk")).order_by("state")
+        files = ", ".join(f"{row['n']} {states.get(row['state'], row['state'])}" for row in counts)
+        write(_("Applications: %(files)s.") % {"files": files or "0"})
+        write(
+            _("Certificates: %(certificates)d; organisations: %(organisations)d.")
+            % {
+                "certificates": Certificate.objects.count(),
+                "organisations": Organisation.objects.count(),
+            }
+        )
+        if mail_note and created:
+            write(_("The demo's e-mails were written to %(folder)s.") % {"folder": mail_note})
 
     def _user(
         self, username: str, full_name: str, password: str, *, superuser: bool = False

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from checklists.importer import dump_yaml, template_data
 from checklists.models import ChecklistTemplate
@@ -24,7 +25,10 @@ class Command(BaseCommand):
             .first()
         )
         if template is None:
-            raise CommandError(f"There is no version {version} of checklist template {code!r}.")
+            raise CommandError(
+                _("There is no version %(version)d of checklist template %(code)r.")
+                % {"version": version, "code": code}
+            )
         text = dump_yaml(template_data(template))
         if output is None:
             self.stdout.write(text, ending="")

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from checklists.importer import ChecklistImportError
 from checklists.services import ImportOutcome, template_import
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             outcomes = template_import(paths=paths or None, dry_run=dry_run)
         except ChecklistImportError as exc:
             raise CommandError(
-                "Nothing was imported:\n" + "\n".join(f"  {p}" for p in exc.problems)
+                _("Nothing was imported:") + "\n" + "\n".join(f"  {p}" for p in exc.problems)
             ) from exc
         for outcome in outcomes:
             self.stdout.write(str(outcome))
@@ -35,10 +36,10 @@ class Command(BaseCommand):
                 ImportOutcome.Action.UNCHANGED,
             )
         }
-        summary = "{new} new, {changed} changed, {unchanged} unchanged.".format(**counts)
+        summary = _("%(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % counts
         if dry_run:
-            self.stdout.write(f"Dry run, nothing written: {summary}")
+            self.stdout.write(_("Dry run, nothing written: %(summary)s") % {"summary": summary})
         elif counts["new"] or counts["changed"]:
-            self.stdout.write(self.style.SUCCESS(f"Imported: {summary}"))
+            self.stdout.write(self.style.SUCCESS(_("Imported: %(summary)s") % {"summary": summary}))
         else:
-            self.stdout.write(f"Nothing changed: {summary}")
+            self.stdout.write(_("Nothing changed: %(summary)s") % {"summary": summary})

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin
 
 OUR_APPS = (
@@ -39,7 +40,10 @@ def mermaid(model, field) -> str:
             if transition.source in ("*", "+")
             else [transition.source]
         )
-        marker = " (system)" if transition.custom.get("system") else ""
+        # A note of the model's own ("diagram_note") says who or what makes the change when
+        # it is not a person's step of its own (e.g. restore: the grant of a recertification).
+        note = transition.custom.get("diagram_note")
+        marker = f" ({note})" if note else " (system)" if transition.custom.get("system") else ""
         for source in sources:
             if source == transition.target:
                 continue
@@ -75,4 +79,6 @@ class Command(BaseCommand):
                 (out / f"{name}.md").write_text(body, encoding="utf-8")
                 index.append(f"- [{model._meta.verbose_name.capitalize()}]({name}.md)")
         (out / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
-        self.stdout.write(f"Wrote {len(index) - 4} diagrams to {out}")
+        self.stdout.write(
+            _("Wrote %(count)d diagrams to %(folder)s") % {"count": len(index) - 4, "folder": out}
+        )

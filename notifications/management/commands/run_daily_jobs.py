@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core.clock import today
 from notifications.jobs import run_daily_jobs
@@ -23,14 +24,18 @@ class Command(BaseCommand):
         try:
             day = datetime.date.fromisoformat(raw) if raw else today()
         except ValueError:
-            raise CommandError(f"--date must be YYYY-MM-DD, got {raw!r}.") from None
+            raise CommandError(
+                _("--date must be YYYY-MM-DD, got %(value)r.") % {"value": raw}
+            ) from None
         summary = run_daily_jobs(day)
         errors = summary.pop("errors", [])
-        self.stdout.write(f"Daily jobs for {summary.pop('day')}:")
+        self.stdout.write(_("Daily jobs for %(day)s:") % {"day": summary.pop("day")})
         width = max(len(name) for name in summary)
         for name, value in summary.items():
             self.stdout.write(f"  {name.ljust(width)}  {value}")
         if errors:
             for error in errors:
-                self.stderr.write(f"  failed: {error}")
-            raise CommandError(f"{len(errors)} daily job(s) failed (see the log).")
+                self.stderr.write("  " + _("failed: %(error)s") % {"error": error})
+            raise CommandError(
+                _("%(count)d daily job(s) failed (see the log).") % {"count": len(errors)}
+            )

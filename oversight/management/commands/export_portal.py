@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from certification.models import Certificate, Province
 from oversight.exports import portal_export
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             known = set(Province.objects.filter(code__in=province).values_list("code", flat=True))
             unknown = sorted(set(province) - known)
             if unknown:
-                raise CommandError(f"Unknown province code(s): {', '.join(unknown)}")
+                raise CommandError(
+                    _("Unknown province code(s): %(codes)s") % {"codes": ", ".join(unknown)}
+                )
             certificates = certificates.filter(enterprise__province__code__in=province)
         if options["current_only"]:
             certificates = certificates.exclude(state=Certificate.State.SUPERSEDED)
@@ -49,4 +52,6 @@ class Command(BaseCommand):
             with temporary.open("w", encoding="utf-8") as stream:
                 count = portal_export(certificates, stream, jsonl=jsonl)
             temporary.replace(path)
-        self.stderr.write(f"{count} record(s) written to {output}")
+        self.stderr.write(
+            _("%(count)d record(s) written to %(output)s") % {"count": count, "output": output}
+        )

@@ -5,9 +5,10 @@ from tracing.models import EpcisDataset, EpcisEndpoint, ProposedFinding, TraceAn
 
 @admin.register(TraceRules)
 class TraceRulesAdmin(admin.ModelAdmin):
-    """The required KDEs per CTE and the tolerance are data: edited here, per scheme."""
+    """The required KDEs per CTE are data: edited here, per scheme (the tolerance is the
+    scheme's trace-test tolerance)."""
 
-    list_display = ["scheme", "mass_balance_tolerance_percent", "updated_at"]
+    list_display = ["scheme", "updated_at"]
     autocomplete_fields = ["scheme"]
 
 

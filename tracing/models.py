@@ -1,7 +1,7 @@
 """The trace test read from the enterprise's own EPCIS 2.0 events.
 
-- `TraceRules`: per scheme, the mass-balance tolerance and the required KDEs per CTE (data,
-  editable in the admin);
+- `TraceRules`: per scheme, the required KDEs per CTE (data, editable in the admin); the
+  mass-balance tolerance is the scheme's own (`Scheme.trace_test_tolerance_percent`);
 - `EpcisEndpoint`: the URL and token of an enterprise's EPCIS 2.0 query interface;
 - `EpcisDataset`: one read document (uploaded, or the answer of the query interface) for an
   audit, stored as evidence in the documents app;
@@ -10,11 +10,9 @@
   finding is raised) or dismisses it.
 """
 
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -29,20 +27,13 @@ def default_required_kdes() -> dict:
 
 
 class TraceRules(TimeStampedModel):
-    """How a scheme judges a trace read from EPCIS events."""
+    """Which key data elements a scheme requires of each critical tracking event."""
 
     scheme = models.OneToOneField(
         "certification.Scheme",
         on_delete=models.CASCADE,
         related_name="trace_rules",
         verbose_name=_("scheme"),
-    )
-    mass_balance_tolerance_percent = models.DecimalField(
-        _("mass-balance tolerance (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("2.00"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     required_kdes = models.JSONField(
         _("required KDEs per CTE"),

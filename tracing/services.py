@@ -95,12 +95,12 @@ def _require_state(audit: Audit, states, message: str) -> None:
 
 
 def rules_for(scheme) -> Rules:
-    """The scheme's trace rules (defaults when the scheme has none yet)."""
+    """The scheme's trace-test tolerance and its required KDEs (the defaults when the scheme
+    has no trace rules)."""
     row = TraceRules.objects.filter(scheme=scheme).first()
-    if row is None:
-        return Rules()
     return Rules(
-        tolerance_percent=row.mass_balance_tolerance_percent, required_kdes=row.required_kdes
+        tolerance_percent=Decimal(str(scheme.trace_test_tolerance_percent)),
+        required_kdes=row.required_kdes if row is not None else None,
     )
 
 

@@ -115,11 +115,10 @@ def test_tracing_a_lot_computes_the_result_and_logs_it(dataset, member):
 
 
 def test_the_schemes_tolerance_and_required_kdes_apply(dataset, member, scheme):
-    TraceRules.objects.create(
-        scheme=scheme,
-        mass_balance_tolerance_percent=Decimal("0.5"),
-        required_kdes={"shipping": ["who_source"]},
-    )
+    scheme.trace_test_tolerance_percent = Decimal("0.5")
+    scheme.save(update_fields=["trace_test_tolerance_percent"])
+    TraceRules.objects.create(scheme=scheme, required_kdes={"shipping": ["who_source"]})
+    dataset = EpcisDataset.objects.get(pk=dataset.pk)  # the audit and scheme as stored now
     analysis = services.trace_analyse(dataset=dataset, by=member, gtin="8934588012235", lot="RG-1")
     assert analysis.tolerance_percent == Decimal("0.5")
     codes = sorted(p.code for p in analysis.proposals.all())
@@ -214,6 +213,14 @@ def test_the_trace_test_is_prefilled_from_a_passing_analysis(analysis, member):
     assert (trace.quantity_in, trace.quantity_out) == (Decimal("560"), Decimal("560"))
     assert trace.ended_at > trace.started_at
     assert "GLN 8935001000013" in trace.note
+    directions = {d.direction: d for d in trace.directions.all()}
+    assert set(directions) == {"backward", "forward"}
+    assert directions["backward"].inputs[0]["quantity"] == "560"
+    assert [o["party"] for o in directions["forward"].outputs] == [
+        "GLN 8935001000013",
+        "GLN 8935002000012",
+    ]
+    assert directions["forward"].answered_at == trace.ended_at
     analysis.refresh_from_db()
     assert analysis.trace_test == trace
     with pytest.raises(DomainError):
@@ -228,6 +235,9 @@ def test_a_failing_analysis_records_a_failed_trace_test_with_its_major_finding(a
     assert trace.result == TraceTest.Result.FAIL
     assert trace.finding.severity == Finding.Severity.MAJOR
     assert "CH-2" in trace.note
+    # One step back was not found completely: only the forward direction is recorded.
+    assert list(trace.directions.values_list("direction", flat=True)) == ["forward"]
+    assert trace.failure_reasons
 
 
 def test_the_report_document_is_generated_once_with_tables_and_the_graph(analysis):

@@ -35,6 +35,15 @@ from core.api.views import NotFoundView, TokenView
 from documents.api import DocumentViewSet
 from notifications.api import NotificationViewSet
 from signing.api import PublicVerifyFileView
+from tracing.api import (
+    AnalysisReportView,
+    AnalysisTraceTestView,
+    AnalysisView,
+    AuditEpcisDocumentsView,
+    AuditEpcisQueryView,
+    DatasetAnalysesView,
+    ProposalDecideView,
+)
 from webhooks.api import WebhookEndpointViewSet
 
 router = SimpleRouter()
@@ -88,6 +97,37 @@ urlpatterns = [
         "public/certificates/lookup/",
         PublicCertificateLookupView.as_view(),
         name="api-public-certificate-lookup",
+    ),
+    path(
+        "audits/<str:pk>/epcis-documents/",
+        AuditEpcisDocumentsView.as_view(),
+        name="api-audit-epcis-documents",
+    ),
+    path(
+        "audits/<str:pk>/epcis-queries/",
+        AuditEpcisQueryView.as_view(),
+        name="api-audit-epcis-query",
+    ),
+    path(
+        "epcis-documents/<str:pk>/analyses/",
+        DatasetAnalysesView.as_view(),
+        name="api-epcis-analyses",
+    ),
+    path("trace-analyses/<str:pk>/", AnalysisView.as_view(), name="api-trace-analysis"),
+    path(
+        "trace-analyses/<str:pk>/report/",
+        AnalysisReportView.as_view(),
+        name="api-trace-analysis-report",
+    ),
+    path(
+        "trace-analyses/<str:pk>/trace-test/",
+        AnalysisTraceTestView.as_view(),
+        name="api-trace-analysis-trace-test",
+    ),
+    path(
+        "proposed-findings/<str:pk>/<str:name>/",
+        ProposalDecideView.as_view(),
+        name="api-proposed-finding-decide",
     ),
     path(
         "public/certificates/<path:number>/",

@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "oversight",
     "webhooks",
     "signing",
+    "tracing",
 ]
 
 MIDDLEWARE = [
@@ -311,7 +312,7 @@ DOCUMENT_ALLOWED_TYPES = env.list(
     "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
 )
 
-# Evidence photos and files of checklist items and findings (working offline, issue 16): the
+# Evidence photos and files of checklist items and findings (working offline): the
 # browser scales photos to EVIDENCE_PHOTO_MAX_PIXELS on their longer side at JPEG quality
 # EVIDENCE_PHOTO_QUALITY before queueing them; uploads go in chunks of EVIDENCE_CHUNK_BYTES;
 # files above EVIDENCE_MAX_BYTES are refused (413). Partial uploads wait in EVIDENCE_UPLOAD_DIR
@@ -321,6 +322,13 @@ EVIDENCE_PHOTO_QUALITY = env.float("EVIDENCE_PHOTO_QUALITY", default=0.8)
 EVIDENCE_CHUNK_BYTES = env_int("EVIDENCE_CHUNK_BYTES", 512 * 1024, minimum=16 * 1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
 EVIDENCE_UPLOAD_DIR = env.str("EVIDENCE_UPLOAD_DIR", default="")
+# Trace tests from EPCIS 2.0 data (tracing app): the largest document read (upload or the
+# answer of an enterprise's query interface), and how that interface is asked.
+EPCIS_MAX_BYTES = env_int("EPCIS_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
+EPCIS_QUERY_TIMEOUT = env_int("EPCIS_QUERY_TIMEOUT", 30, minimum=1)
+EPCIS_QUERY_MAX_PAGES = env_int("EPCIS_QUERY_MAX_PAGES", 100, minimum=1)
+# Plain http:// query interfaces (a local test server); HTTPS only otherwise.
+EPCIS_QUERY_ALLOW_HTTP = env_bool("EPCIS_QUERY_ALLOW_HTTP", False)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 _static_backend = (

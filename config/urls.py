@@ -73,6 +73,7 @@ urlpatterns = [
     path("", include("certification.urls")),
     path("", include("checklists.urls")),
     path("", include("audits.urls")),
+    path("", include("tracing.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -27,6 +27,9 @@ class GeneratedType(models.TextChoices):
     DECISION_PDF = "decision_pdf", _("Certification decision (signed PDF)")
     # Uploaded, not generated: evidence of a corrective action, attached to a finding.
     EVIDENCE = "evidence", _("Evidence")
+    # Read from the enterprise's system for a trace test (tracing app): an EPCIS 2.0 document.
+    EPCIS_EVENTS = "epcis_events", _("EPCIS events")
+    TRACE_REPORT = "trace_report", _("Trace test report")
 
 
 DOC_TYPE_CHOICES = [*DocumentType.choices, *GeneratedType.choices]
@@ -39,6 +42,8 @@ SYSTEM_TYPES = frozenset(
         GeneratedType.FINDINGS_REPORT,
         GeneratedType.CERTIFICATE_PDF,
         GeneratedType.DECISION_PDF,
+        GeneratedType.EPCIS_EVENTS,
+        GeneratedType.TRACE_REPORT,
     }
 )
 

@@ -154,6 +154,39 @@ def document_upload(
         raise
 
 
+def document_store_read(
+    *,
+    owner: models.Model,
+    doc_type: str,
+    name: str,
+    content: bytes,
+    mime_type: str,
+    by: User,
+) -> Document:
+    """Store bytes another app has already read and validated (e.g. an EPCIS document) as the
+    next version of `doc_type` for `owner`, uploaded by `by`. The caller checks who may do it.
+    If inserting the row fails the stored object is deleted; a caller whose own transaction
+    fails later deletes it with `documents.storage.discard(document.file.name)`."""
+    stored_name = storage.store(storage_key(name), io.BytesIO(content))
+    try:
+        with transaction.atomic():
+            _lock_owner(owner)
+            document = _create(
+                owner,
+                stored_name,
+                doc_type,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+                mime_type=mime_type,
+                original_name=name,
+                uploaded_by=by,
+            )
+    except BaseException:
+        storage.discard(stored_name)
+        raise
+    return document
+
+
 def document_generate(
     *,
     owner: models.Model,

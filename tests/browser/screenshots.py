@@ -12,6 +12,7 @@ import pytest
 
 from audits.models import Audit
 from certification.models import Application, Certificate
+from tracing.models import TraceAnalysis
 
 from .conftest import VIEWPORT
 
@@ -49,12 +50,17 @@ def test_screenshots_of_the_key_pages(demo_data, people):
         application__enterprise__tax_code=DURIAN_TAX_CODE, kind=Audit.Kind.STAGE2
     )
 
+    durian_trace = TraceAnalysis.objects.get(
+        dataset__audit=stage2, dataset__source="upload", result="fail"
+    )
+
     enterprise = people.window("enterprise")
     shots = [
         shoot(enterprise, "/", "enterprise-home"),
         shoot(enterprise, f"/applications/{certified.pk}/", "application-detail"),
         shoot(people.window("lead"), f"/audits/{stage2.pk}/checklist/", "checklist"),
         shoot(people.window(None), f"/verify/{certificate.number}/", "verify"),
+        shoot(people.window("lead"), f"/trace-analyses/{durian_trace.pk}/", "trace-report"),
     ]
     for shot in shots:
         assert shot.stat().st_size > 10_000, shot

@@ -29,12 +29,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from core import workflow
 from core.api.auth import token_for
 from core.limits import TEXT_MAX_LENGTH
 from core.models import LogEntry
 from core.net import client_ip
 from core.services import history_of
-from core.workflow import blocker, refusal, transitions_for
+from core.workflow import transitions_for
 
 # The largest primary key the databases store (a 64-bit signed integer).
 _MAX_ID = 2**63 - 1
@@ -338,10 +339,10 @@ class TransitionsMixin:
         given = fields(data=request.data, context=self.get_serializer_context())
         if not given.is_valid():
             # State and permission come first, as in core.workflow.execute.
-            problem = blocker(obj, name)
+            problem = workflow.blocker(obj, name)
             if problem:
                 raise problem
-            refused = refusal(obj, name, request.user)
+            refused = workflow.refusal(obj, name, request.user)
             if refused:
                 raise DjangoPermissionDenied(refused)
             raise exceptions.ValidationError(given.errors)

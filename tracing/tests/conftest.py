@@ -3,67 +3,30 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audits.models import Audit
-from audits.tests import factories
-from certification.models import Role
-from certification.tests.factories import SchemeFactory, UserFactory, grant, registered_body
+from audits.tests import conftest as audits_cast
 from tracing import services
 from tracing.tests.epcis_builders import coffee_chain, document
 
-
-@pytest.fixture
-def scheme(db):
-    return SchemeFactory()
-
-
-@pytest.fixture
-def registration(body, scheme, regulator, cb_staff):
-    return registered_body(body, scheme, regulator=regulator, staff=cb_staff)
-
-
-@pytest.fixture
-def member(body, admin_user):
-    return grant(UserFactory(username="member"), Role.ASSESSOR, body, by=admin_user)
+# The cast of an audit, as the audits app's tests make it (one definition of each fixture).
+scheme = audits_cast.scheme
+registration = audits_cast.registration
+member = audits_cast.member
+observer = audits_cast.observer
+other_assessor = audits_cast.other_assessor
+application = audits_cast.application
+planned_stage1 = audits_cast.planned_stage1
+stage1 = audits_cast.stage1
 
 
 @pytest.fixture
-def observer(body, admin_user):
-    return grant(UserFactory(username="observer"), Role.ASSESSOR, body, by=admin_user)
+def planned(planned_stage1):
+    return planned_stage1
 
 
 @pytest.fixture
-def other_assessor(body, admin_user):
-    return grant(UserFactory(username="assessor2"), Role.ASSESSOR, body, by=admin_user)
-
-
-@pytest.fixture
-def application(enterprise, body, scheme, enterprise_user, cb_staff, registration):
-    return factories.application_in_evaluation(
-        enterprise=enterprise,
-        body=body,
-        scheme=scheme,
-        enterprise_user=enterprise_user,
-        cb_staff=cb_staff,
-    )
-
-
-@pytest.fixture
-def planned(application, cb_staff, lead_assessor, member, observer):
-    return factories.planned_audit(
-        staff=cb_staff,
-        lead=lead_assessor,
-        application=application,
-        kind=Audit.Kind.STAGE1,
-        members=[(member, "member"), (observer, "observer")],
-    )
-
-
-@pytest.fixture
-def audit(planned, lead_assessor):
+def audit(stage1):
     """An audit in progress: lead, member and observer on the team."""
-    from audits.services import audit_start
-
-    return audit_start(audit=planned, by=lead_assessor)
+    return stage1
 
 
 def epcis_file(events=None, name="events.jsonld", raw: bytes | None = None):

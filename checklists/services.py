@@ -561,7 +561,8 @@ def checklist_save_answers(
     if errors:
         raise ValidationError(errors)
 
-    return _write_answers(audit, rows, by=by, version=_next_version(audit, pin))
+    linked = {pk: item.linked_finding_id for pk, item in items.items() if item.linked_finding_id}
+    return _write_answers(audit, rows, by=by, version=_next_version(audit, pin), linked=linked)
 
 
 def _next_version(audit: Audit, pin: AuditChecklist) -> int:
@@ -586,9 +587,6 @@ def _write_answers(
         return []
     # 2. Findings: keep an answer's link, else reuse the audit's finding for the item, else
     #    raise a new one.
-    if linked is None and all(hasattr(r[0], "linked_finding_id") for r in rows):
-        # The items were read with their answers' findings (checklist_save_answers).
-        linked = {r[0].pk: r[0].linked_finding_id for r in rows if r[0].linked_finding_id}
     if linked is None:
         linked = dict(
             ChecklistAnswer.objects.filter(

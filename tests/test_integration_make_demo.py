@@ -4,14 +4,15 @@ QR code opens that port, and the terminal stays short between the install and "s
 
 import contextlib
 import os
-import selectors
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from queue import Empty, Queue
 
 import docx
 import pytest
@@ -34,16 +35,25 @@ def _port() -> int:
 
 
 def _read_until_serving(process: subprocess.Popen, timeout: float = 300) -> list[str]:
+    """The output lines up to the server's "Quit" line. A thread reads whole lines, so a chunk that
+    brings several lines at once (the server prints its banner in one write) is never left waiting
+    in the pipe's buffer."""
     lines: list[str] = []
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    queue: Queue[str | None] = Queue()
+
+    def pump():
+        for line in process.stdout:
+            queue.put(line)
+        queue.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=1):
-            assert process.poll() is None, "\n".join(lines)
-            continue
-        line = process.stdout.readline()
-        if not line:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = queue.get(timeout=left)
+        except Empty:
+            break
+        if line is None:
             raise AssertionError("make demo stopped:\n" + "\n".join(lines))
         lines.append(line.rstrip("\n"))
         if SERVING in line:

@@ -135,7 +135,8 @@ def updated_field_of(view) -> str | None:
 
 
 def parse_moment(raw: str) -> datetime.datetime | None:
-    """An ISO 8601 date-time (a date means its midnight, local time), aware; None if not one."""
+    """An ISO 8601 date-time (a date means its midnight, local time), aware and in UTC; None if
+    not one. UTC because a database takes offsets up to ±15:59 only (PostgreSQL), ISO 8601 ±23:59."""
     raw = raw.strip().replace(" ", "+")  # a `+` sent unescaped in a query string
     moment = parse_datetime(raw)
     if moment is None:
@@ -145,7 +146,10 @@ def parse_moment(raw: str) -> datetime.datetime | None:
         moment = datetime.datetime.combine(day, datetime.time())
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    try:
+        return moment.astimezone(datetime.timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return None
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

@@ -238,6 +238,24 @@ def test_updated_since_returns_only_what_changed(enterprise_user, draft, submitt
 
 
 @pytest.mark.django_db
+def test_updated_since_takes_any_iso_offset_and_refuses_a_moment_before_year_one(
+    enterprise_user, draft
+):
+    """ISO 8601 allows offsets up to ±23:59; PostgreSQL stores ±15:59 only."""
+    api = api_as(enterprise_user)
+    now = timezone.now()
+    for shift, offset, visible in ((23, "+23:30", True), (-15, "-16:25", False)):
+        # UTC: now - 30 minutes (the draft changed after it), then now + 85 minutes (before it).
+        wall = (now + datetime.timedelta(hours=shift)).strftime("%Y-%m-%dT%H:%M")
+        body = api.get(f"{API}/applications/", {"updated_since": wall + offset})
+        assert body.status_code == 200, offset
+        assert (draft.pk in [a["id"] for a in body.json()["results"]]) is visible, offset
+    response = api.get(f"{API}/applications/", {"updated_since": "0001-01-01T00:00:00+16:00"})
+    assert response.status_code == 400
+    assert "updated_since" in response.json()["errors"]
+
+
+@pytest.mark.django_db
 def test_rows_with_the_same_ordering_value_come_in_id_order(enterprise_user, draft):
     from certification.services import application_create
 

@@ -503,20 +503,26 @@ def audit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save one answer (HTMX, on change: answers with a small partial) or all the answers of
     the page ("save all" without JavaScript: redirects back, or shows the page again with the
-    errors next to the items)."""
-    audit = audit_get_for_user(request.user, pk)
+    errors next to the items). The save's own lock reads the audit among those the user may
+    see (404 otherwise); the audit is read again only to show a refusal."""
     answers, typed = _posted_answers(request.POST)
-    checklist_url = reverse("audits:audit_checklist", args=[audit.pk])
+    checklist_url = reverse("audits:audit_checklist", args=[pk])
     partial = bool(getattr(request, "htmx", False))
     try:
-        saved = checklist_save_answers(audit=audit, answers=answers, by=request.user)
+        saved = checklist_save_answers(
+            audit=pk, answers=answers, by=request.user, within=audits_visible_to(request.user)
+        )
+    except Audit.DoesNotExist:
+        raise Http404(_("No such audit.")) from None
     except DomainError as exc:
         if partial:
+            audit = audit_get_for_user(request.user, pk)
             return _saved_partial(request, audit, errors=[exc.message], status=409)
         return _refused(request, exc.message, 409, checklist_url)
     except PermissionDenied:
         raise
     except ValidationError as exc:
+        audit = audit_get_for_user(request.user, pk)
         errors = _error_dict(exc)
         if partial:
             flat = [m for msgs in errors.values() for m in msgs]
@@ -524,6 +530,7 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
         context = _checklist_context(request, audit, typed=typed, errors=errors)
         return render(request, "audits/audit_checklist.html", context, status=400)
     if partial:
+        audit = saved[0].audit if saved else audit_get_for_user(request.user, pk)
         return _saved_partial(request, audit, saved=saved)
     messages.success(
         request,

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -475,7 +475,11 @@ def _clean_answers(
 
 @transaction.atomic
 def checklist_save_answers(
-    *, audit: Audit, answers: list[dict[str, Any]], by: User
+    *,
+    audit: Audit | int,
+    answers: list[dict[str, Any]],
+    by: User,
+    within: QuerySet[Audit] | None = None,
 ) -> list[ChecklistAnswer]:
     """Save a batch of checklist answers (`{"item": id, "result": …, "note": …}`, optionally
     `"evidence"` for a finding raised by the answer) in one transaction, in a fixed number of
@@ -489,13 +493,17 @@ def checklist_save_answers(
     from the scheme: today + major_close_days or minor_plan_days), logged as `raise`. Changing
     an answer away from minor/major leaves its finding alone (the team decides about it).
 
+    `audit` may be given by its id with `within`, the audits the caller may see: the lock then
+    reads it (Audit.DoesNotExist when it is not among them), saving the caller its own read.
+
     Raises DomainError `audit_not_in_progress`, PermissionDenied for anyone else, and
     ValidationError (messages by item code; nothing saved) for invalid answers.
     """
     # The lock also reads what the permission needs (the team role, the assessor grant on the
     # body): one query instead of three.
     audit = (
-        Audit.objects.select_for_update(of=("self",))
+        (Audit.objects if within is None else within)
+        .select_for_update(of=("self",))
         .select_related(
             "application__scheme",
             "application__body",
@@ -523,7 +531,7 @@ def checklist_save_answers(
                 )
             ),
         )
-        .get(pk=audit.pk)
+        .get(pk=getattr(audit, "pk", audit))
     )
     if audit.state != Audit.State.IN_PROGRESS:
         raise DomainError(

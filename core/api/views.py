@@ -136,7 +136,7 @@ def updated_field_of(view) -> str | None:
 
 def parse_moment(raw: str) -> datetime.datetime | None:
     """An ISO 8601 date-time (a date means its midnight, local time), aware and in UTC; None if
-    not one. UTC because a database takes offsets up to ±15:59 only (PostgreSQL), ISO 8601 ±23:59."""
+    not one. In UTC because PostgreSQL takes offsets up to ±15:59, ISO 8601 up to ±23:59."""
     raw = raw.strip().replace(" ", "+")  # a `+` sent unescaped in a query string
     moment = parse_datetime(raw)
     if moment is None:
@@ -147,7 +147,7 @@ def parse_moment(raw: str) -> datetime.datetime | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     try:
-        return moment.astimezone(datetime.timezone.utc)
+        return moment.astimezone(datetime.UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
         return None
 

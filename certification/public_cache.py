@@ -118,6 +118,44 @@ def set(
     _cache().set_many(values, timeout=_timeout())
 
 
+def get_many(numbers: list[str], variant: str) -> dict[str, PublicAnswer]:
+    """number → its cached, current answer in `variant`, for those of `numbers` that have one
+    (two cache round trips whatever the count: the entries, then their generations)."""
+    keys = {_entry_key(number, variant): number for number in numbers}
+    entries = _cache().get_many(list(keys))
+    families = {family for family, _stamp, _answer in entries.values()}
+    current = _cache().get_many([_generation_key(family) for family in families])
+    return {
+        keys[key]: answer
+        for key, (family, stamp, answer) in entries.items()
+        if current.get(_generation_key(family)) == stamp
+    }
+
+
+def generations_for(numbers: list[str]) -> dict[str, tuple[str, str]]:
+    """`generation_for` of many numbers at once (two cache round trips); numbers never
+    answered before are left out."""
+    keys = {_family_key(number): number for number in numbers}
+    families = {keys[key]: family for key, family in _cache().get_many(list(keys)).items()}
+    stamps = _cache().get_many([_generation_key(f) for f in dict.fromkeys(families.values())])
+    result = {}
+    for number, family in families.items():
+        stamp = stamps.get(_generation_key(family))
+        result[number] = (family, stamp) if stamp is not None else (family, generation(family))
+    return result
+
+
+def set_many(variant: str, answers: list[tuple[str, PublicAnswer, str, tuple | None]]) -> None:
+    """`set` of many (number, answer, family, generation read before the data) at once."""
+    values = {}
+    for number, answer, family, before in answers:
+        values[_family_key(number)] = family
+        if before is not None and before[0] == family:
+            values[_entry_key(number, variant)] = (family, before[1], answer)
+    if values:
+        _cache().set_many(values, timeout=_timeout())
+
+
 def invalidate(certificate) -> None:
     """Every cached answer about `certificate` and the other versions of its family is stale
     from now on (a new generation)."""

@@ -2,9 +2,10 @@
 number (`GET /api/v1/public/certificates/{number}/`) and of many at once (`POST
 /api/v1/public/certificates/lookup/`, for the national portal and large buyers).
 
-Both answer through `public_certificate_data()`, so a per-certificate cache of that data
-(when there is one) serves the single and the bulk lookup alike: `public_certificates_lookup`
-is the one place that fetches many certificates by number.
+Both answer through `public_certificate_data()`, rendered once per certificate version and
+language into the public cache (certification.public_cache, variant `api:<language>`): the bulk
+lookup reads the single lookup's cached answers and fills the cache for the next caller.
+`public_certificates_found` is the one place that fetches many certificates by number.
 """
 
 from collections.abc import Iterable
@@ -89,11 +90,14 @@ def _currents(found: Iterable[Certificate]) -> dict[int, Certificate]:
     return {pk: known[target] for pk, target in heads.items() if target in known}
 
 
-def public_certificates_lookup(numbers: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-    """number as given → its public data, or None when no certificate has that number (case
-    ignored). A handful of queries whatever the count: the exact numbers (indexed), the rest
-    ignoring case, then the certificates that replaced the superseded ones."""
-    asked = [n for n in dict.fromkeys(n.strip() for n in numbers) if n]
+def public_certificates_found(
+    numbers: Iterable[str],
+) -> dict[str, tuple[Certificate, Certificate | None] | None]:
+    """number as given → (its certificate, the current one that replaced it or None), or None
+    when no certificate has that number (case ignored). A handful of queries whatever the
+    count: the exact numbers (indexed), the rest ignoring case, then the certificates that
+    replaced the superseded ones."""
+    asked = distinct_numbers(numbers)
     related = Certificate.objects.select_related("enterprise", "body", "decision").prefetch_related(
         Prefetch(
             "stop_use_notices", queryset=StopUseNotice.objects.order_by("-issued_on", "-id")
@@ -101,8 +105,9 @@ def public_certificates_lookup(numbers: Iterable[str]) -> dict[str, dict[str, An
     )
     by_number: dict[str, Certificate] = {}
     candidates = {variant for n in asked for variant in (n, n.upper())}
-    for certificate in related.filter(number__in=candidates):
-        by_number[certificate.number] = certificate
+    if candidates:
+        for certificate in related.filter(number__in=candidates):
+            by_number[certificate.number] = certificate
     by_upper = {c.number.upper(): c for c in by_number.values()}
     missing = [n for n in asked if n not in by_number and n.upper() not in by_upper]
     if missing:
@@ -111,12 +116,21 @@ def public_certificates_lookup(numbers: Iterable[str]) -> dict[str, dict[str, An
         ):
             by_upper.setdefault(certificate.number.upper(), certificate)
     currents = _currents(by_upper.values())
-    result: dict[str, dict[str, Any] | None] = {}
+    result: dict[str, tuple[Certificate, Certificate | None] | None] = {}
     for n in asked:
         certificate = by_number.get(n) or by_upper.get(n.upper())
-        result[n] = (
-            None
-            if certificate is None
-            else public_certificate_data(certificate, currents.get(certificate.pk))
-        )
+        result[n] = None if certificate is None else (certificate, currents.get(certificate.pk))
     return result
+
+
+def distinct_numbers(numbers: Iterable[str]) -> list[str]:
+    """The numbers asked, stripped, blanks and repeats left out, in the order given."""
+    return [n for n in dict.fromkeys(n.strip() for n in numbers) if n]
+
+
+def public_certificates_lookup(numbers: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+    """number as given → its public data, or None when no certificate has that number."""
+    return {
+        number: None if found is None else public_certificate_data(*found)
+        for number, found in public_certificates_found(numbers).items()
+    }

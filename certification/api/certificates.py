@@ -1,6 +1,9 @@
 """API: certificates, their generated document, and the public verification by number."""
 
+import json
+
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -8,9 +11,9 @@ from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification import public_cache
 from certification.api.serializers import (
     CertificateListSerializer,
     CertificateSerializer,
@@ -20,7 +23,11 @@ from certification.api.serializers import (
     SuspendSerializer,
 )
 from certification.models import Certificate
-from certification.public_lookup import public_certificate_data, public_certificates_lookup
+from certification.public_lookup import (
+    distinct_numbers,
+    public_certificate_data,
+    public_certificates_found,
+)
 from certification.selectors import (
     certificate_for_public,
     certificate_get_for_user,
@@ -128,9 +135,15 @@ class PublicCertificateView(APIView):
     @staticmethod
     def _answer(number: str):
         certificate, current = certificate_for_public(number)
-        data = public_certificate_data(certificate, current)
-        content = JSONRenderer().render(PublicCertificateSerializer(data).data)
+        content = public_answer_json(certificate, current)
         return HttpResponse(content, content_type="application/json"), certificate
+
+
+def public_answer_json(certificate: Certificate, current: Certificate | None) -> bytes:
+    """The public answer about one certificate version, as the single and the bulk lookup
+    send and cache it (the shape of PublicCertificateSerializer: the data's keys are its
+    fields, dates in ISO 8601)."""
+    return JSONRenderer().render(public_certificate_data(certificate, current))
 
 
 class PublicCertificateLookupView(APIView):
@@ -154,18 +167,40 @@ class PublicCertificateLookupView(APIView):
     def post(self, request):
         given = PublicLookupSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        found = public_certificates_lookup(given.validated_data["numbers"])
+        # Each certificate's answer is the single lookup's, from the same cache (variant
+        # `api:<language>`); the misses are read in a handful of queries and cached in turn.
+        asked = distinct_numbers(given.validated_data["numbers"])
+        variant = f"api:{translation.get_language() or ''}"
+        answers = {n: a.content for n, a in public_cache.get_many(asked, variant).items()}
+        missing = [n for n in asked if n not in answers]
+        if missing:
+            before = public_cache.generations_for(missing)
+            fresh = []
+            for number, found in public_certificates_found(missing).items():
+                if found is None:
+                    continue
+                content = public_answer_json(*found)
+                answer = public_cache.PublicAnswer.build(content, "application/json")
+                family = public_cache.family_of(found[0])
+                fresh.append((number, answer, family, before.get(number)))
+                answers[number] = content
+            public_cache.set_many(variant, fresh)
+        # The body is put together from the answers' JSON as it is (the schema is
+        # PublicLookupResultSerializer's), not decoded and rendered again.
         rows = [
-            {"number": number, "found": data is not None, "certificate": data}
-            for number, data in found.items()
+            b'{"number":%s,"found":%s,"certificate":%s}'
+            % (
+                json.dumps(number, ensure_ascii=False).encode(),
+                b"true" if number in answers else b"false",
+                answers.get(number, b"null"),
+            )
+            for number in asked
         ]
-        body = {
-            "count": len(rows),
-            "found": sum(1 for row in rows if row["found"]),
-            "results": rows,
-        }
-        # The rows are already plain data (public_certificate_data): rendered as they are, not
-        # passed through 500 nested serializers (the schema is PublicLookupResultSerializer's).
-        response = Response(body)
+        body = b'{"count":%d,"found":%d,"results":[%s]}' % (
+            len(rows),
+            sum(1 for number in asked if number in answers),
+            b",".join(rows),
+        )
+        response = HttpResponse(body, content_type="application/json")
         response["Cache-Control"] = "no-store"
         return response

@@ -1,12 +1,15 @@
 """Bulk verification (`POST /api/v1/public/certificates/lookup/`): up to 500 numbers, the same
 public data as the single lookup, a constant number of queries, its own rate limit."""
 
+import datetime
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from certification.models import Certificate
-from certification.services import certificate_reissue
+from certification.services import certificate_reissue, certificate_suspend
+from core.clock import today
 from core.tests.api_helpers import API, api_as, queries_of
 
 LOOKUP = f"{API}/public/certificates/lookup/"
@@ -89,6 +92,35 @@ def test_500_numbers_are_answered_in_the_same_number_of_queries_as_3(certificate
     cache.clear()
     body = api.post(LOOKUP, {"numbers": [*numbers, certificate.number]}, format="json").json()
     assert (body["count"], body["found"]) == (500, 500)
+
+
+def test_answers_come_from_the_public_cache_and_change_after_a_suspension(
+    certificate, cb_staff
+):
+    """The bulk lookup shares the single lookup's cache: asked twice, the second answer needs
+    no query for the certificates; a suspension (a new cache generation) shows at once."""
+    numbers = [c.number for c in copies(certificate, 20)] + [certificate.number]
+    api = api_as()
+
+    def ask():
+        return api.post(LOOKUP, {"numbers": numbers}, format="json")
+
+    cold = queries_of(ask)  # the first answer records each number's family, the second caches
+    warm = queries_of(ask)
+    assert cold > 0 and warm == 0, (cold, warm)
+    single = api.get(f"{API}/public/certificates/{certificate.number}/")
+    assert single.headers.get("ETag")  # the single lookup reads the same cached answer
+    assert ask().json()["results"][-1]["certificate"] == single.json()
+
+    certificate_suspend(
+        certificate=certificate,
+        by=cb_staff,
+        comment="Chưa khắc phục lỗi nặng.",
+        until=today() + datetime.timedelta(days=30),
+    )
+    row = ask().json()["results"][-1]["certificate"]
+    assert row["state"] == "suspended"
+    assert api.get(f"{API}/public/certificates/{certificate.number}/").json() == row
 
 
 @pytest.mark.parametrize(

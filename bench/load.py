@@ -101,13 +101,15 @@ def latencies(
     expect=(200,),
 ) -> list[float]:
     """`n` sequential requests after `warmup` unmeasured ones, over one kept-alive connection;
-    milliseconds."""
+    milliseconds. `body` may be a function giving each request its own body (made before the
+    clock starts)."""
     conn = session.connection()
     samples = []
     try:
         for i in range(n + warmup):
+            data = body() if callable(body) else body
             t0 = time.perf_counter()
-            response, _content = session.request(conn, method, path, body=body, headers=headers)
+            response, _content = session.request(conn, method, path, body=data, headers=headers)
             elapsed = (time.perf_counter() - t0) * 1000
             if response.status not in expect:
                 raise SystemExit(f"{method} {path} answered {response.status}")

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -312,6 +315,33 @@ def checklist_save(b: Bench):
         headers={**headers, "HX-Request": "true"},
     )
     yield from _latency_rows("checklist_autosave_one", samples, 40)
+    # The checklist page itself saves through its offline queue: one answer per sync, each
+    # under a new idempotency key, from a device the server already knows.
+    sync_path = f"/api/v1/audits/{subjects['stage2'].pk}/checklist/sync/"
+    device, results = str(uuid.uuid4()), ("conform", "observation")
+    counter = itertools.count()
+
+    def one_change() -> bytes:
+        k = next(counter)
+        change = {
+            "key": str(uuid.uuid4()),
+            "item": subjects["items"][k % len(subjects["items"])],
+            "result": results[k % 2],
+            "note": f"Ghi chú {k}",
+            "base_version": 10**9,  # the device saw every version: never a conflict
+        }
+        return json.dumps({"device": device, "pending": 0, "changes": [change]}).encode()
+
+    samples = latencies(
+        session,
+        sync_path,
+        n=n,
+        warmup=warmup,
+        method="POST",
+        body=one_change,
+        headers={"Content-Type": "application/json", "X-CSRFToken": token},
+    )
+    yield from _latency_rows("checklist_sync_one", samples, 40)
 
 
 @row("documents")

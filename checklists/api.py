@@ -12,6 +12,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audits.models import Audit
 from audits.selectors import audit_get_for_user, audits_visible_to
 from checklists.evidence import (
     chunk_bytes as evidence_chunk_bytes,
@@ -182,7 +183,7 @@ class AnswerInputSerializer(serializers.Serializer):
         max_length=TEXT_MAX_LENGTH,
         required=False,
         allow_blank=True,
-        help_text="Evidence for a finding raised by the answer."
+        help_text="Evidence for a finding raised by the answer.",
     )
 
 
@@ -380,18 +381,24 @@ class AuditChecklistSyncView(APIView):
 
     @extend_schema(request=SyncInputSerializer, responses={200: SyncResultSerializer})
     def post(self, request, pk: int):
-        audit = audit_get_for_user(request.user, pk)
         given = SyncInputSerializer(data=request.data)
-        _invalid(given)
+        if not given.is_valid():
+            audit_get_for_user(request.user, pk)  # an audit they may not see stays a 404
+            _invalid(given)
         data = given.validated_data
-        outcome = checklist_sync(
-            audit=audit,
-            changes=[dict(c) for c in data["changes"]],
-            by=request.user,
-            device=data.get("device"),
-            pending=data["pending"],
-            label=data["label"],
-        )
+        try:
+            # The sync's lock reads the audit among those the user may see.
+            outcome = checklist_sync(
+                audit=pk,
+                changes=[dict(c) for c in data["changes"]],
+                by=request.user,
+                device=data.get("device"),
+                pending=data["pending"],
+                label=data["label"],
+                within=audits_visible_to(request.user),
+            )
+        except Audit.DoesNotExist:
+            raise exceptions.NotFound() from None
         return Response(SyncResultSerializer(outcome).data)
 
 

@@ -124,9 +124,20 @@ def _measure(path: Path, gtin: str, lot: str) -> None:
 
     started, cpu = time.perf_counter(), time.process_time()
     document = read_document(path.read_bytes())
-    analyse(Index(document.events), lot_key(gtin, lot))
-    _seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    trace = analyse(Index(document.events), lot_key(gtin, lot))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(  # noqa: T201 (read by the parent process)
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "peak_mb": peak_mb,
+                "events": len(document.events),
+                "result": trace["result"],
+            }
+        )
+    )
 
 
 def rows() -> list[dict]:

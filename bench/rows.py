@@ -581,13 +581,11 @@ def bulk_lookup(b: Bench):
 @row("epcis_analysis")
 def epcis_analysis(b: Bench):
     """The EPCIS trace analysis: 100,000 events analysed in under 10 s and 500 MB (its own
-    process, so the memory peak is the analysis's). Quick mode skips it: it takes a while to
-    write the document."""
-    if b.quick:
-        return
-    from bench.epcis_trace import rows
+    process, so the memory peak is the analysis's). Quick mode analyses 2,000 events, so that
+    the row cannot rot."""
+    from bench.epcis_trace import EVENTS, rows
 
-    for result in rows():
+    for result in rows(2_000 if b.quick else EVENTS):
         yield Result(
             result["name"], result["value"], result["unit"], result["target"], result["ok"]
         )

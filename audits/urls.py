@@ -2,13 +2,19 @@
 
 from django.urls import path
 
-from audits import views
+from audits import views, views_calendar
 
 app_name = "audits"
 
 urlpatterns = [
     path("audits/", views.audit_list, name="audit_list"),
     path("audits/new/", views.audit_plan_view, name="audit_plan"),
+    path("audits/calendar/", views_calendar.audit_calendar, name="audit_calendar"),
+    path(
+        "audits/calendar/<str:token>.ics",
+        views_calendar.audit_calendar_feed,
+        name="audit_calendar_feed",
+    ),
     path("audits/<int:pk>/", views.audit_detail, name="audit_detail"),
     path(
         "audits/<int:pk>/transitions/<str:name>/",

@@ -45,6 +45,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def default_cache_url() -> str:
+    """Redis on this machine when it answers (database 13, the bench's own), as production
+    runs; else a file cache (slower: the figures of the public answers are then pessimistic)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return "rediscache://127.0.0.1:6379/13"
+    except OSError:
+        pass
+    cache_dir = ROOT / "var" / "bench-cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    print("bench: Redis is not reachable; the cache is a folder of files", flush=True)  # noqa: T201
+    return f"filecache://{cache_dir}"
+
+
 def bench_env(database_url: str, cache_url: str) -> dict:
     env = {
         **os.environ,
@@ -170,10 +186,9 @@ def main() -> None:
     database_url = os.environ.get(
         "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/txng_bench_{size}"
     )
-    cache_dir = ROOT / "var" / "bench-cache"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Both web workers and this process share the cache (the public answers' invalidation).
-    cache_url = os.environ.get("BENCH_CACHE_URL", f"filecache://{cache_dir}")
+    # Both web workers and this process share the cache (the public answers' invalidation):
+    # Redis as in production (its database 13, emptied at the start), else files.
+    cache_url = os.environ.get("BENCH_CACHE_URL") or default_cache_url()
     env = bench_env(database_url, cache_url)
     started = time.monotonic()
     prepare_database(database_url, size, env, args.reseed)

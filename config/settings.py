@@ -260,6 +260,12 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://txng-cert")}
 except (ImproperlyConfigured, KeyError, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from None
+# Django keeps 300 entries in a memory or file cache by default, then drops a third at random:
+# fewer than the public answers of a few hundred certificates. Redis has no such limit.
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "FileBasedCache")):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env_int("CACHE_MAX_ENTRIES", 5000, minimum=300)
+    )
 # Public certificate answers (verification page, public API) kept in the cache at most this
 # long, seconds; every change of a certificate invalidates them at once anyway.
 PUBLIC_CACHE_TIMEOUT = env_int("PUBLIC_CACHE_TIMEOUT", 3600, minimum=1)

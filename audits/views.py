@@ -202,6 +202,12 @@ def audit_plan_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = AuditPlanForm(request.POST, kinds=kinds)
+        if (
+            form.is_valid()
+            and form.cleaned_data["kind"] == Audit.Kind.SPECIAL
+            and not form.cleaned_data.get("special_reason", "").strip()
+        ):
+            form.add_error("special_reason", _("Say why the special audit is needed."))
         if form.is_valid():
             try:
                 audit = audit_plan(

@@ -53,6 +53,8 @@ class CertificateFace:
     signer_name: str
     signer_title: str
     verification_url: str
+    # A certificate transferred from another body: "<body> · <its number>".
+    transferred_from: str = ""
 
     @property
     def standards(self) -> str:
@@ -217,6 +219,7 @@ def certificate_face(certificate) -> CertificateFace:
         signer_name=signer_name,
         signer_title=signer_title,
         verification_url=verification_url(certificate.number),
+        transferred_from=certificate.transferred_from,
     )
 
 

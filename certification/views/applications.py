@@ -321,7 +321,9 @@ def application_create_view(request: HttpRequest) -> HttpResponse:
             body=data["body"],
             scheme=data["scheme"],
             kind=data["kind"],
-            renews=data["renews"] if data["kind"] != Application.Kind.INITIAL else None,
+            renews=data["renews"]
+            if data["kind"] not in (Application.Kind.INITIAL, Application.Kind.TRANSFER)
+            else None,
             by=request.user,
             **_scope_from(form, request.POST),
         )

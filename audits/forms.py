@@ -20,11 +20,42 @@ class AuditPlanForm(forms.Form):
     mode = forms.ChoiceField(label=capfirst(_("mode")), choices=Audit.Mode.choices)
     planned_start = forms.DateField(label=capfirst(_("planned start")), widget=_DATE)
     planned_end = forms.DateField(label=capfirst(_("planned end")), widget=_DATE)
+    short_notice = forms.BooleanField(
+        label=_("Short notice (special audit: the enterprise is told only days before)"),
+        required=False,
+    )
+    special_reason = forms.CharField(
+        label=capfirst(_("reason for the special audit")),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a special audit: a complaint, a change at the client, …"),
+    )
 
     def __init__(self, *args, kinds: tuple[str, ...], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Audit.Kind.choices)
         self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
+        if "special" not in kinds:
+            del self.fields["short_notice"]
+            del self.fields["special_reason"]
+
+
+class AuditTimeForm(forms.Form):
+    reduction = forms.DecimalField(
+        label=capfirst(_("man-day reduction")),
+        min_value=0,
+        max_digits=5,
+        decimal_places=1,
+        initial=0,
+    )
+    reason = forms.CharField(
+        label=capfirst(_("reason for the reduction")),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for any reduction; at most 30 % of the table's time."),
+    )
 
 
 class TeamMemberForm(forms.Form):
@@ -57,7 +88,9 @@ class DeclarationForm(forms.Form):
     )
     statement = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("statement")), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=capfirst(_("statement")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 
@@ -84,7 +117,9 @@ class TraceTestForm(forms.Form):
     )
     note = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("note")), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=capfirst(_("note")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 
@@ -92,7 +127,8 @@ class FindingRaiseForm(forms.Form):
     severity = forms.ChoiceField(label=capfirst(_("severity")), choices=Finding.Severity.choices)
     description = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("description")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("description")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     evidence = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
@@ -109,14 +145,17 @@ class FindingRaiseForm(forms.Form):
 class FindingResponseForm(forms.Form):
     root_cause = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("root cause")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("root cause")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     correction = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("correction")), widget=forms.Textarea(attrs={"rows": 2})
+        label=capfirst(_("correction")),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     corrective_action = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("corrective action")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("corrective action")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     planned_completion = forms.DateField(label=capfirst(_("planned completion")), widget=_DATE)

@@ -34,6 +34,10 @@ REQUIRED_AUDITS = {
     Application.Kind.INITIAL: (Audit.Kind.STAGE1, Audit.Kind.STAGE2),
     Application.Kind.RECERTIFICATION: (Audit.Kind.RECERTIFICATION,),
     Application.Kind.SCOPE_EXTENSION: (Audit.Kind.SPECIAL,),
+    # A reduction is decided on the evidence already held; a transfer on the pre-transfer
+    # review (a special audit may be added to either, but is not required).
+    Application.Kind.SCOPE_REDUCTION: (),
+    Application.Kind.TRANSFER: (),
 }
 
 
@@ -85,7 +89,7 @@ def decision_blockers(application) -> list[tuple[str, str]]:
                 % {"kinds": ", ".join(str(Audit.Kind(k).label) for k in missing)},
             )
         )
-    decisive = latest.get(required[-1])
+    decisive = latest.get(required[-1]) if required else None
     if decisive is not None and decisive.kind in TRACE_TEST_KINDS and not decisive.has_trace_test:
         problems.append(
             (

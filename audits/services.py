@@ -44,6 +44,8 @@ _KINDS_FOR_APPLICATION = {
     Application.Kind.INITIAL: (Audit.Kind.STAGE1, Audit.Kind.STAGE2, Audit.Kind.SPECIAL),
     Application.Kind.RECERTIFICATION: (Audit.Kind.RECERTIFICATION, Audit.Kind.SPECIAL),
     Application.Kind.SCOPE_EXTENSION: (Audit.Kind.SPECIAL,),
+    Application.Kind.SCOPE_REDUCTION: (Audit.Kind.SPECIAL,),
+    Application.Kind.TRANSFER: (Audit.Kind.SPECIAL,),
 }
 _KINDS_FOR_CERTIFICATE = (Audit.Kind.SURVEILLANCE, Audit.Kind.SPECIAL)
 
@@ -105,9 +107,13 @@ def audit_plan(
     planned_start: datetime.date,
     planned_end: datetime.date,
     by: User,
+    short_notice: bool = False,
+    special_reason: str = "",
+    complaint=None,
 ) -> Audit:
     """Plan an audit of an application (in evaluation) or of a certificate (active or
-    suspended), and log it.
+    suspended), and log it. A special audit may be at short notice, says why, and may name
+    the complaint behind it (see `special_audit_open`).
 
     Raises PermissionDenied unless `by` is an officer of the body; ValidationError for a kind
     that does not fit the application or certificate, or dates in the wrong order;
@@ -155,16 +161,38 @@ def audit_plan(
                 _("Only a valid or suspended certificate is audited."),
                 code="certificate_not_active",
             )
+        if kind == Audit.Kind.SURVEILLANCE and certificate.recertification_due:
+            # Year 3 of the cycle: the next audit is the recertification (17021-1 §9.6.3).
+            raise DomainError(
+                _(
+                    "The next audit of certificate %(number)s is its recertification, not a "
+                    "surveillance: the enterprise applies for recertification before %(day)s."
+                )
+                % {
+                    "number": certificate.number,
+                    "day": certificate.valid_until.strftime("%d/%m/%Y"),
+                },
+                code="recertification_due",
+            )
         open_audits = Audit.objects.filter(certificate=certificate, kind=kind)
     if open_audits.exclude(state__in=[Audit.State.CLOSED, Audit.State.CANCELLED]).exists():
         raise DomainError(_("An audit of this kind is already open."), code="audit_open")
     # Audit time and sample of sites (17021-1 §9.1.4-9.1.5): from the application's sites and
     # employees, or the certificate's sites and its application's employees.
+    if kind != Audit.Kind.SPECIAL and (short_notice or complaint is not None):
+        raise ValidationError(
+            {"short_notice": _("Only a special audit is at short notice or for a complaint.")}
+        )
     scope_application = application or certificate.application
+    visited: set[str] = set()
+    if certificate is not None:
+        sites_visited = optional_function("checklists.programme", "sites_visited")
+        visited = sites_visited(certificate) if sites_visited else set()
     timing = audit_time(
         sites=subject.sites,
         employees=scope_application.employees_in_scope,
         table=subject.scheme.man_day_table,
+        visited=visited,
     )
     audit = Audit.objects.create(
         application=application,
@@ -175,9 +203,19 @@ def audit_plan(
         planned_end=planned_end,
         created_by=by,
         planned_man_days=timing.man_days,
+        computed_man_days=timing.man_days,
         sampled_sites=timing.sample,
+        short_notice=bool(short_notice) and kind == Audit.Kind.SPECIAL,
+        special_reason=(special_reason or "").strip() if kind == Audit.Kind.SPECIAL else "",
+        complaint=complaint if kind == Audit.Kind.SPECIAL else None,
     )
     _pin_checklist(audit, by)
+    programme_items_for = optional_function("checklists.programme", "programme_items_for")
+    if programme_items_for is not None:
+        items = programme_items_for(audit)
+        if items:
+            audit.programme_items = items
+            audit.save(update_fields=["programme_items", "updated_at"])
     log_transition(
         audit,
         "plan",
@@ -187,6 +225,114 @@ def audit_plan(
             "mode": mode,
             "planned_start": planned_start,
             "planned_end": planned_end,
+            "man_days": timing.man_days,
+            "sites": timing.sample,
+            **(
+                {
+                    "short_notice": audit.short_notice,
+                    "reason": audit.special_reason,
+                    "complaint": complaint.pk if complaint is not None else None,
+                }
+                if kind == Audit.Kind.SPECIAL
+                else {}
+            ),
+        },
+    )
+    return audit
+
+
+def special_audit_open(
+    *,
+    certificate: Certificate | None = None,
+    application: Application | None = None,
+    reason: str,
+    by: User,
+    short_notice: bool = False,
+    complaint=None,
+    planned_start: datetime.date | None = None,
+    planned_end: datetime.date | None = None,
+    mode: str = Audit.Mode.ON_SITE,
+) -> Audit:
+    """Open a special audit (17021-1 §9.6.4) of a certificate — after a complaint, a change at
+    the client, or a suspension to verify — or of an application (a scope change, a transfer).
+    At short notice the enterprise is told it cannot refuse the team without grounds; the
+    plan is logged (`plan`) and the enterprise and the body's officers notified.
+
+    Dates: today to today by default (short notice), else as given. Raises what `audit_plan`
+    raises; ValidationError without a reason."""
+    if not (reason or "").strip():
+        raise ValidationError({"special_reason": _("Say why the special audit is needed.")})
+    start = planned_start or clock.today()
+    return audit_plan(
+        application=application,
+        certificate=certificate,
+        kind=Audit.Kind.SPECIAL,
+        mode=mode,
+        planned_start=start,
+        planned_end=planned_end or start,
+        by=by,
+        short_notice=short_notice,
+        special_reason=reason,
+        complaint=complaint,
+    )
+
+
+@transaction.atomic
+def audit_set_time(*, audit: Audit, by: User, reduction: Decimal, reason: str = "") -> Audit:
+    """Reduce (or restore) the planned audit time of a planned audit below the man-day table's,
+    with a reason (17021-1 §9.1.4): at most 30 % of the table's time. Logged.
+
+    Raises PermissionDenied unless `by` is an officer of the body; DomainError once the audit
+    started; ValidationError for a reduction without a reason, negative or over the limit."""
+    from audits.sampling import MAX_REDUCTION_SHARE
+
+    audit = _locked_audit(audit)
+    _require_body_staff(audit, by)
+    _require_state(
+        audit, (Audit.State.PLANNED,), _("The audit time is set while the audit is planned.")
+    )
+    try:
+        reduction = Decimal(str(reduction or 0)).quantize(Decimal("0.1"))
+    except ArithmeticError:
+        raise ValidationError({"reduction": _("Give the reduction in man-days.")}) from None
+    reason = (reason or "").strip()
+    computed = audit.computed_man_days or audit.planned_man_days or Decimal(0)
+    if reduction < 0:
+        raise ValidationError({"reduction": _("A reduction cannot be negative.")})
+    if reduction and not reason:
+        raise ValidationError({"reason": _("Justify the reduction of the audit time.")})
+    limit = (computed * MAX_REDUCTION_SHARE).quantize(Decimal("0.1"))
+    if reduction > limit:
+        raise ValidationError(
+            {
+                "reduction": _(
+                    "At most %(limit)s man-days (30 %% of the %(computed)s from the table)."
+                )
+                % {"limit": limit, "computed": computed}
+            }
+        )
+    audit.computed_man_days = computed
+    audit.man_day_reduction = reduction
+    audit.man_day_reduction_reason = reason if reduction else ""
+    audit.planned_man_days = computed - reduction
+    audit.save(
+        update_fields=[
+            "computed_man_days",
+            "man_day_reduction",
+            "man_day_reduction_reason",
+            "planned_man_days",
+            "updated_at",
+        ]
+    )
+    log_transition(
+        audit,
+        "set_time",
+        by=by,
+        previous=audit.state,
+        data={
+            "computed": computed,
+            "reduction": reduction,
+            "reason": audit.man_day_reduction_reason,
         },
     )
     return audit

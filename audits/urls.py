@@ -29,6 +29,7 @@ urlpatterns = [
         name="audit_transitions",
     ),
     path("audits/<int:pk>/team/", views.audit_team_add_view, name="audit_team_add"),
+    path("audits/<int:pk>/time/", views.audit_time_set, name="audit_time_set"),
     path(
         "audits/<int:pk>/team/<int:member_pk>/remove/",
         views.audit_team_remove_view,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audits.forms import (
     AuditPlanForm,
+    AuditTimeForm,
     DeclarationForm,
     FindingRaiseForm,
     FindingResponseForm,
@@ -33,6 +34,7 @@ from audits.services import (
     audit_cancel,
     audit_plan,
     audit_return_report,
+    audit_set_time,
     audit_start,
     audit_submit_report,
     audit_team_add,
@@ -54,6 +56,7 @@ from certification.selectors import (
 )
 from checklists.models import ChecklistAnswer
 from checklists.offline import checklist_offline_context, finding_offline_context
+from checklists.programme import sites_visited
 from checklists.selectors import checklist_of, checklist_summary, previous_audit_findings
 from checklists.services import checklist_save_answers
 from core.exceptions import DomainError
@@ -199,6 +202,12 @@ def audit_plan_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = AuditPlanForm(request.POST, kinds=kinds)
+        if (
+            form.is_valid()
+            and form.cleaned_data["kind"] == Audit.Kind.SPECIAL
+            and not form.cleaned_data.get("special_reason", "").strip()
+        ):
+            form.add_error("special_reason", _("Say why the special audit is needed."))
         if form.is_valid():
             try:
                 audit = audit_plan(
@@ -284,11 +293,37 @@ def _audit_context(request: HttpRequest, audit: Audit, **forms) -> dict:
             initial=initial
         )
         context["my_declaration"] = mine
+    context["site_rows"] = _site_rows(audit)
+    if is_staff and planned:
+        context["time_form"] = forms.get("time_form") or AuditTimeForm(
+            initial={
+                "reduction": audit.man_day_reduction,
+                "reason": audit.man_day_reduction_reason,
+            }
+        )
     if working and in_progress:
         context["trace_form"] = forms.get("trace_form") or TraceTestForm()
     if working and audit.state in (Audit.State.IN_PROGRESS, Audit.State.REPORT_SUBMITTED):
         context["finding_form"] = forms.get("finding_form") or FindingRaiseForm()
     return context
+
+
+def _site_rows(audit: Audit) -> list[dict]:
+    """Each site of the audited scope: in this audit's sample or not and, for an audit of a
+    certificate, whether an earlier audit of the cycle visited it (site coverage)."""
+    visited: set[str] = set()
+    if audit.certificate_id:
+        visited = sites_visited(audit.certificate, exclude_audit_id=audit.pk)
+    sample = set(audit.sampled_sites or [])
+    return [
+        {
+            "name": site.get("name", ""),
+            "risk": site.get("risk") == "high",
+            "sampled": site.get("name", "") in sample,
+            "visited": site.get("name", "") in visited,
+        }
+        for site in audit.subject.sites or []
+    ]
 
 
 @login_required
@@ -637,3 +672,22 @@ def finding_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
     finding = _finding_get(request.user, pk)
     next_url = safe_next(request, reverse("audits:finding_detail", args=[finding.pk]))
     return run_transition(request, finding, name, FINDING_ACTIONS, next_url=next_url)
+
+
+@login_required
+@require_POST
+def audit_time_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer reduces the planned audit time below the table's, with a reason."""
+    audit = audit_get_for_user(request.user, pk)
+    form = AuditTimeForm(request.POST)
+    return _form_post(
+        request,
+        audit,
+        "time_form",
+        form,
+        lambda data: audit_set_time(
+            audit=audit, by=request.user, reduction=data["reduction"], reason=data["reason"]
+        ),
+        _("The audit time was saved."),
+        "plan-title",
+    )

@@ -16,6 +16,7 @@ from audits.services import (
     audit_team_add,
     declaration_sign,
     finding_raise,
+    special_audit_open,
     trace_test_record,
 )
 from certification.models import Application, BodyRegistration, Organisation, Province, Scheme
@@ -336,7 +337,8 @@ def seed_integrity_cases(*, people: dict, orgs: dict[str, Organisation], scheme:
     - a restored certificate: expired, then restored by the decision on its recertification
       within the restoration window (the gap shows on its pages);
     - a multi-site application in evaluation with its stage 1 planned on a sample of sites;
-    - a suspended certificate with its notice to stop using it."""
+    - a suspended certificate with its notice to stop using it, and a special audit at short
+      notice planned to verify the correction."""
     body, staff = orgs["body"], people["cbstaff"]
     lead, assessor, decider = people["lead"], people["assessor"], people["decider"]
 
@@ -394,3 +396,12 @@ def seed_integrity_cases(*, people: dict, orgs: dict[str, Organisation], scheme:
                 comment="Điểm không phù hợp nặng về truy xuất xuôi quá hạn khắc phục.",
                 until=today() + relativedelta(months=3),
             )
+        # A special audit at short notice verifies the correction and the stop of use.
+        special_audit_open(
+            certificate=certificate,
+            reason="Xác minh việc khắc phục điểm không phù hợp nặng và việc ngừng sử dụng giấy "
+            "chứng nhận, dấu chứng nhận trong thời gian đình chỉ.",
+            by=staff,
+            short_notice=True,
+            planned_start=today() + datetime.timedelta(days=2),
+        )

@@ -58,7 +58,7 @@ class ApplicationForm(forms.Form):
         label=capfirst(_("certificate renewed or extended")),
         queryset=Certificate.objects.none(),
         required=False,
-        help_text=_("For a recertification or a scope extension."),
+        help_text=_("For a recertification, a scope extension or a scope reduction."),
     )
     stages = forms.MultipleChoiceField(
         label=capfirst(_("supply-chain stages")),
@@ -77,6 +77,20 @@ class ApplicationForm(forms.Form):
         label=capfirst(_("scope description")),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+    )
+    previous_body_name = forms.CharField(
+        label=capfirst(_("previous certification body")),
+        max_length=300,
+        required=False,
+        help_text=_("For a transfer from another body."),
+    )
+    previous_certificate_number = forms.CharField(
+        label=capfirst(_("previous certificate number")), max_length=100, required=False
+    )
+    previous_certificate_valid_until = forms.DateField(
+        label=capfirst(_("previous certificate valid until")),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     contact_name = forms.CharField(
         label=capfirst(_("contact person")), max_length=200, required=False
@@ -109,7 +123,14 @@ class ApplicationForm(forms.Form):
 
     @property
     def scope_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("sector_standard", "scope_note")]
+        names = ["sector_standard", "scope_note"]
+        if self.application is None or self.application.kind == Application.Kind.TRANSFER:
+            names += [
+                "previous_body_name",
+                "previous_certificate_number",
+                "previous_certificate_valid_until",
+            ]
+        return [self[name] for name in names]
 
     @property
     def contact_fields(self) -> list[forms.BoundField]:
@@ -131,3 +152,20 @@ class DecisionMakerForm(forms.Form):
         self.fields["decision_maker"].queryset = User.objects.filter(
             pk__in=deciders.values("user_id"), is_active=True
         ).order_by("full_name", "username")
+
+
+class TransferReviewForm(forms.Form):
+    note = forms.CharField(
+        label=capfirst(_("pre-transfer review")),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The previous certificate's validity and scope, the last audit reports, complaints "
+            "and the state of its nonconformities."
+        ),
+    )
+    open_majors = forms.IntegerField(
+        label=capfirst(_("open major nonconformities found at the pre-transfer review")),
+        min_value=0,
+        initial=0,
+    )

@@ -11,6 +11,11 @@ urlpatterns: list = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
     path(
+        "applications/<int:pk>/transfer-review/",
+        views.application_transfer_review_view,
+        name="application_transfer_review",
+    ),
+    path(
         "applications/<int:pk>/transitions/<str:name>/",
         views.application_transition,
         name="application_transition",

@@ -9,6 +9,11 @@ urlpatterns: list = [
     path("certificates/", certificates.certificate_list, name="certificate_list"),
     path("certificates/<int:pk>/", certificates.certificate_detail, name="certificate_detail"),
     path(
+        "certificates/<int:pk>/programme/",
+        certificates.certificate_programme,
+        name="certificate_programme",
+    ),
+    path(
         "certificates/<int:pk>/transitions/<slug:name>/",
         certificates.certificate_transition,
         name="certificate_transition",

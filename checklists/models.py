@@ -208,6 +208,13 @@ class ChecklistItem(models.Model):
         """Whether the item is checked in an audit of `kind` (a special audit checks all)."""
         return kind == "special" or kind in (self.applies_to or [])
 
+    def applies_to_audit(self, audit) -> bool:
+        """Whether the item is checked in `audit`: listed in its audit programme when it has
+        one (checklists.programme), else by the audit's kind."""
+        if audit.programme_items:
+            return self.code in audit.programme_items
+        return self.applies_to_kind(audit.kind)
+
 
 class AuditChecklist(models.Model):
     """The template version an audit uses, chosen when the audit is created. Later versions

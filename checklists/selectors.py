@@ -77,17 +77,21 @@ def _items_of(audit: Audit, build=lambda items: items) -> list[ChecklistItem]:
     return list(build(ChecklistItem.objects.filter(template=template).order_by("position")))
 
 
-def _applies(applies_to: list[str], kind: str) -> bool:
-    return kind == Audit.Kind.SPECIAL or kind in (applies_to or [])
+def _applies(code: str, applies_to: list[str], audit: Audit) -> bool:
+    """Whether the item is checked in `audit`: in its audit programme's list when it has one
+    (a surveillance: checklists.programme), else by kind (a special audit checks all)."""
+    if audit.programme_items:
+        return code in audit.programme_items
+    return audit.kind == Audit.Kind.SPECIAL or audit.kind in (applies_to or [])
 
 
 def applicable_items(audit: Audit) -> list[ChecklistItem]:
-    """The items of the pinned version checked in this audit (its kind in `applies_to`; a
-    special audit: all), with their section, in order."""
+    """The items of the pinned version checked in this audit (its programme's items; else its
+    kind in `applies_to`; a special audit: all), with their section, in order."""
     return [
         item
         for item in _items_of(audit, lambda items: items.select_related("section"))
-        if _applies(item.applies_to, audit.kind)
+        if _applies(item.code, item.applies_to, audit)
     ]
 
 
@@ -98,10 +102,12 @@ def unanswered_count(audit: Audit) -> int:
     rows = _items_of(
         audit,
         lambda items: items.annotate(answered=Exists(answered)).values_list(
-            "applies_to", "answered"
+            "code", "applies_to", "answered"
         ),
     )
-    return sum(1 for applies_to, done in rows if _applies(applies_to, audit.kind) and not done)
+    return sum(
+        1 for code, applies_to, done in rows if _applies(code, applies_to, audit) and not done
+    )
 
 
 def answers_without_finding(audit: Audit) -> int:
@@ -201,7 +207,7 @@ def _overview(audit: Audit, *, with_answers: bool) -> ChecklistOverview:
     rows: dict[int, SectionRow] = {}
     total = Tally()
     for item in items:
-        if not _applies(item.applies_to, audit.kind):
+        if not _applies(item.code, item.applies_to, audit):
             continue
         row = rows.setdefault(item.section_id, SectionRow(item.section))
         answer = answers.get(item.pk)

@@ -437,7 +437,7 @@ def _clean_answers(
             refuse(item.code, _("%(code)s is answered twice.") % {"code": item.code}, "duplicate")
             continue
         seen.add(item.pk)
-        if not item.applies_to_kind(audit.kind):
+        if not item.applies_to_audit(audit):
             refuse(
                 item.code,
                 _("%(code)s is not checked in a %(kind)s audit.")

@@ -81,7 +81,8 @@ def test_the_demo_emails_go_to_a_folder_not_the_terminal(demo):
 def test_the_management_commands_speak_vietnamese_by_default(demo):
     output = demo["outputs"]["import_checklists"]
 
-    assert "Đã nhập: 2 mới, 0 thay đổi, 0 giữ nguyên." in output
+    # System v1, surveillance v1 and v2 (the audit programme's checklist).
+    assert "Đã nhập: 3 mới, 0 thay đổi, 0 giữ nguyên." in output
     assert "phiên bản mẫu mới" in output
     for english in ("Imported", "new template version", "unchanged", "items in"):
         assert english not in output

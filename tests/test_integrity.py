@@ -7,6 +7,8 @@ import io
 import docx
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audits.services import audit_approve_report, finding_raise
 from audits.tests.factories import (
@@ -62,9 +64,9 @@ def walk(enterprise, body, scheme, registration, enterprise_user, cb_staff, lead
                 **kwargs,
             )
 
-        def certified(self) -> Certificate:
+        def certified(self, **scope) -> Certificate:
             return certify(
-                self.in_evaluation(), staff=cb_staff, lead=lead_assessor, decider=decider
+                self.in_evaluation(**scope), staff=cb_staff, lead=lead_assessor, decider=decider
             )
 
     return Walk()
@@ -605,3 +607,368 @@ def test_5_rules_for_using_the_certificate_are_accepted_before_the_application_i
         application_accept_mark_rules(application=application, by=cb_staff)
     application = application_submit(application=application, by=enterprise_user)
     assert application.state == "submitted"
+
+
+# --- Problem 6: no audit programme ---------------------------------------------------------
+
+
+NINE_SITES = [
+    {"name": f"Vùng trồng {n}", "address": "Chư Sê", **({"risk": "high"} if n == 9 else {})}
+    for n in range(1, 10)
+]
+
+
+def publish_checklists():
+    """Publish the system checklist and both versions of the surveillance checklist (after
+    certification: the walk's stage audits answer no checklist)."""
+    from checklists.importer import DATA_DIR
+    from checklists.services import template_import
+
+    template_import(
+        paths=[
+            DATA_DIR / "tcvn-12850-2019-system.v1.yaml",
+            DATA_DIR / "tcvn-12850-2019-surveillance.v1.yaml",
+            DATA_DIR / "tcvn-12850-2019-surveillance.v2.yaml",
+        ]
+    )
+
+
+def _surveillance(certificate, *, staff, lead):
+    """Plan and run a surveillance of `certificate`, answering every item of its programme
+    (conform), with a passing trace test; closed."""
+    from checklists.selectors import applicable_items
+    from checklists.services import checklist_save_answers
+
+    audit = started_audit(staff=staff, lead=lead, certificate=certificate, kind="surveillance")
+    checklist_save_answers(
+        audit=audit,
+        by=lead,
+        answers=[{"item": item.pk, "result": "conform"} for item in applicable_items(audit)],
+    )
+    record_trace_test(audit, lead)
+    submit_report(audit, lead)
+    return audit_approve_report(audit=audit, by=staff)
+
+
+def test_6_surveillances_rotate_the_rest_of_the_checklist_and_year_3_asks_for_recertification(
+    client, walk, cb_staff, lead_assessor, django_assert_max_num_queries
+):
+    from audits.models import Audit
+    from audits.services import audit_plan
+    from checklists.models import ChecklistItem
+    from core.exceptions import DomainError
+
+    certificate = walk.certified(sites=NINE_SITES)
+    publish_checklists()
+    surveillance_v2 = ChecklistItem.objects.filter(
+        template__code="tcvn-12850-2019-surveillance", template__version=2
+    )
+    core = {i.code for i in surveillance_v2 if "surveillance" in i.applies_to}
+    rest = {i.code for i in surveillance_v2} - core
+    assert (len(core), len(rest)) == (23, 34) and "M-01" in core
+
+    client.force_login(cb_staff)
+    programme = f"/certificates/{certificate.pk}/programme/"
+    with as_of(certificate.next_surveillance_due):
+        first = _surveillance(certificate, staff=cb_staff, lead=lead_assessor)
+    with CaptureQueriesContext(connection) as after_one:
+        client.get(programme)
+    certificate.refresh_from_db()
+    with as_of(certificate.next_surveillance_due):
+        second = _surveillance(certificate, staff=cb_staff, lead=lead_assessor)
+    first_share = set(first.programme_items) - core
+    second_share = set(second.programme_items) - core
+    # Each surveillance: every core item and a third of the rest, never the same third twice.
+    assert core <= set(first.programme_items) and core <= set(second.programme_items)
+    assert len(first_share) == len(second_share) == 12
+    assert not first_share & second_share
+    # Sites rotate as well: the riskiest every time, the others not yet visited first.
+    assert "Vùng trồng 9" in first.sampled_sites and "Vùng trồng 9" in second.sampled_sites
+    assert not (set(first.sampled_sites) & set(second.sampled_sites)) - {"Vùng trồng 9"}
+
+    # Year 3: the next audit is the recertification, never a third surveillance.
+    certificate.refresh_from_db()
+    assert certificate.recertification_due
+    with as_of(certificate.next_surveillance_due), pytest.raises(DomainError) as refused:
+        audit_plan(
+            certificate=certificate,
+            kind=Audit.Kind.SURVEILLANCE,
+            planned_start=today(),
+            planned_end=today(),
+            by=cb_staff,
+        )
+    assert refused.value.code == "recertification_due"
+
+    # The programme page shows the coverage of the cycle per item and per site, in as many
+    # queries with two surveillances as with one.
+    with django_assert_max_num_queries(len(after_one)):
+        page = client.get(programme, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'id="programme-items-count">47/57<' in page  # the last third: at recertification
+    assert 'id="programme-sites-count">7/9<' in page  # 3 at stage 1 and 2, then 2 + 2 more
+    assert "Chưa có trong chu kỳ này" in page
+
+
+def test_6_audits_pinned_to_the_first_surveillance_checklist_keep_it(walk, cb_staff, lead_assessor):
+    from checklists.importer import DATA_DIR
+    from checklists.models import AuditChecklist
+    from checklists.selectors import applicable_items
+    from checklists.services import template_import
+
+    certificate = walk.certified()
+    template_import(
+        paths=[
+            DATA_DIR / "tcvn-12850-2019-system.v1.yaml",
+            DATA_DIR / "tcvn-12850-2019-surveillance.v1.yaml",
+        ]
+    )
+    with as_of(certificate.next_surveillance_due):
+        audit = started_audit(
+            staff=cb_staff, lead=lead_assessor, certificate=certificate, kind="surveillance"
+        )
+    template_import(paths=[DATA_DIR / "tcvn-12850-2019-surveillance.v2.yaml"])
+    assert AuditChecklist.objects.get(audit=audit).template.version == 1
+    assert audit.programme_items == [] and len(applicable_items(audit)) == 22
+
+
+# --- Problem 5: a certificate and mark-use item at every surveillance ------------------------
+
+
+def test_5_every_surveillance_checks_the_use_of_the_certificate_and_mark(
+    walk, cb_staff, lead_assessor
+):
+    from checklists.selectors import applicable_items
+
+    certificate = walk.certified()
+    publish_checklists()
+    with as_of(certificate.next_surveillance_due):
+        audit = started_audit(
+            staff=cb_staff, lead=lead_assessor, certificate=certificate, kind="surveillance"
+        )
+    codes = [item.code for item in applicable_items(audit)]
+    assert "M-01" in codes
+    item = next(i for i in applicable_items(audit) if i.code == "M-01")
+    assert "dấu chứng nhận" in item.requirement_vi
+
+
+# --- Problem 7: missing case types ----------------------------------------------------------
+
+
+def test_7_a_scope_reduction_is_decided_and_the_public_page_shows_the_reduced_scope(
+    client, walk, enterprise, body, scheme, cb_staff, decider
+):
+    from certification.services import (
+        application_accept,
+        application_create,
+        application_grant,
+        application_start_review,
+        application_submit,
+        application_submit_for_decision,
+    )
+    from core.exceptions import DomainError
+
+    certificate = walk.certified(
+        products=[
+            {"name": "Cà phê nhân Robusta", "gtin": "8934588012228"},
+            {"name": "Cà phê rang xay", "gtin": ""},
+        ],
+    )
+    reduction = application_create(
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        by=cb_staff,  # imposed by the body (17021-1 §9.6.5.3)
+        kind=Application.Kind.SCOPE_REDUCTION,
+        renews=certificate,
+        products=[{"name": "Cà phê nhân Robusta", "gtin": "8934588012228"}, {"name": "Tiêu"}],
+        sites=certificate.sites,
+        stages=certificate.stages,
+    )
+    with pytest.raises(DomainError) as refused:
+        application_submit(application=reduction, by=cb_staff)
+    assert refused.value.code == "scope_not_reduced"  # a reduction adds nothing
+
+    from certification.services import application_update_scope
+
+    application_update_scope(
+        application=reduction,
+        by=cb_staff,
+        products=[{"name": "Cà phê nhân Robusta", "gtin": "8934588012228"}],
+    )
+    application_submit(application=reduction, by=cb_staff)
+    application_start_review(application=reduction, by=cb_staff)
+    application_accept(
+        application=reduction, by=cb_staff, contract_reference="HĐ-1", scope_within_competence=True
+    )
+    # No audit is required: the reduction is decided on the evidence already held.
+    application_submit_for_decision(
+        application=reduction, by=cb_staff, technical_review_note="Thu hẹp theo kết quả giám sát."
+    )
+    reduced = application_grant(application=reduction, by=decider)
+    certificate.refresh_from_db()
+    assert certificate.state == "superseded" and reduced.number == f"{certificate.number}/1"
+    assert [p["name"] for p in reduced.products] == ["Cà phê nhân Robusta"]
+    assert reduced.decision.number and reduced.valid_until == certificate.valid_until
+    page = client.get(f"/verify/{reduced.number}/").content.decode()
+    assert "Cà phê nhân Robusta" in page and "Cà phê rang xay" not in page
+    decision = docx_text(render_decision(reduced.decision, reduced))
+    assert "Về việc thu hẹp phạm vi và cấp lại" in decision
+    assert "Điều 1. Thu hẹp phạm vi chứng nhận và cấp lại" in decision
+    assert f"số {reduced.number} cho" in decision
+
+
+def test_7_a_transfer_needs_the_previous_certificate_a_review_and_no_open_major(
+    client, enterprise, body, scheme, registration, enterprise_user, cb_staff, decider
+):
+    from certification.services import (
+        application_accept,
+        application_create,
+        application_grant,
+        application_record_transfer_review,
+        application_start_review,
+        application_submit,
+        application_submit_for_decision,
+    )
+    from certification.tests.factories import attach_documents
+    from core.exceptions import DomainError
+    from core.tests.api_helpers import API, api_as
+
+    valid_until = today() + relativedelta(months=20)
+    transfer = application_create(
+        enterprise=enterprise,
+        body=body,
+        scheme=scheme,
+        by=enterprise_user,
+        kind=Application.Kind.TRANSFER,
+        products=[{"name": "Cà phê nhân", "gtin": "8934588012228"}],
+        sites=[{"name": "Nhà máy", "address": "Chư Sê"}],
+        stages=["processing"],
+        previous_body_name="Trung tâm Chứng nhận Phù hợp QUACERT",
+        previous_certificate_number="QUACERT-TXNG-2025-0042",
+        previous_certificate_valid_until=valid_until.isoformat(),
+    )
+    with pytest.raises(DomainError) as refused:
+        application_submit(application=transfer, by=enterprise_user)
+    assert refused.value.code == "documents_missing"  # the previous body's certificate
+    attach_documents(transfer, ["previous_certificate"], by=enterprise_user)
+    application_submit(application=transfer, by=enterprise_user)
+    application_start_review(application=transfer, by=cb_staff)
+
+    accept = {"contract_reference": "HĐ-CT-1", "scope_within_competence": True}
+    url = f"{API}/applications/{transfer.pk}/transitions/accept/"
+    response = api_as(cb_staff).post(url, accept, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "transfer_review_missing"
+    application_record_transfer_review(
+        application=transfer, by=cb_staff, note="Còn 1 điểm không phù hợp nặng.", open_majors=1
+    )
+    response = api_as(cb_staff).post(url, accept, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "transfer_open_major"
+    application_record_transfer_review(
+        application=transfer,
+        by=cb_staff,
+        note="Giấy chứng nhận còn hiệu lực; điểm không phù hợp nặng đã được khắc phục.",
+        open_majors=0,
+    )
+    application_accept(application=transfer, by=cb_staff, **accept)
+    application_submit_for_decision(
+        application=transfer, by=cb_staff, technical_review_note="Xem xét trước chuyển đổi đạt."
+    )
+    certificate = application_grant(application=transfer, by=decider)
+    assert certificate.valid_until == valid_until  # the previous certificate's cycle
+    assert certificate.transferred_from == (
+        "Trung tâm Chứng nhận Phù hợp QUACERT · QUACERT-TXNG-2025-0042"
+    )
+    page = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert 'id="verify-transferred-from"' in page and "QUACERT-TXNG-2025-0042" in page
+    decision = docx_text(render_decision(certificate.decision, certificate))
+    assert (
+        "Chuyển đổi giấy chứng nhận (Trung tâm Chứng nhận Phù hợp QUACERT · "
+        "QUACERT-TXNG-2025-0042) và cấp" in decision
+    )
+    text = docx_text(render_certificate(certificate))
+    assert "Chuyển đổi từ" in text and "QUACERT-TXNG-2025-0042" in text
+
+
+def test_7_a_special_audit_at_short_notice_after_a_complaint_is_flagged_and_announced(
+    client, walk, cb_staff, enterprise_user, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from audits.services import special_audit_open
+    from certification.models import Complaint
+    from notifications.models import Notification
+
+    certificate = walk.certified()
+    complaint = Complaint.objects.create(
+        body=certificate.body,
+        enterprise=certificate.enterprise,
+        certificate=certificate,
+        complainant_name="Nguyễn Văn A",
+        complainant_email="a@example.vn",
+        subject="Nhãn sai vùng trồng",
+        description="Nhãn ghi sai vùng trồng.",
+    )
+    with pytest.raises(ValidationError):
+        special_audit_open(certificate=certificate, reason=" ", by=cb_staff)
+    with pytest.raises(PermissionDenied):
+        special_audit_open(certificate=certificate, reason="Khiếu nại", by=enterprise_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = special_audit_open(
+            certificate=certificate,
+            reason="Khiếu nại về nhãn ghi sai vùng trồng.",
+            by=cb_staff,
+            short_notice=True,
+            complaint=complaint,
+        )
+    assert (audit.kind, audit.short_notice, audit.complaint) == ("special", True, complaint)
+    assert audit.planned_start == today()
+    assert list(complaint.special_audits.all()) == [audit]
+    assert Notification.objects.filter(recipient=enterprise_user).exists()
+    client.force_login(cb_staff)
+    response = client.get(f"/audits/{audit.pk}/", HTTP_ACCEPT_LANGUAGE="vi")
+    page = response.content.decode()
+    assert 'id="audit-special"' in page and "Thông báo ngắn hạn" in page
+
+
+# --- Problem 8: a justified reduction of audit time; site coverage in plan and report --------
+
+
+def test_8_a_reduction_of_audit_time_needs_a_reason_and_the_plan_and_report_show_it(
+    client, walk, cb_staff, lead_assessor
+):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from audits.services import audit_set_time, audit_start
+    from audits.tests.factories import planned_audit
+    from core.exceptions import DomainError
+    from documents.generation.audit_report import render_audit_report
+
+    certificate = walk.certified(sites=NINE_SITES)
+    with as_of(certificate.next_surveillance_due):
+        audit = planned_audit(
+            staff=cb_staff, lead=lead_assessor, certificate=certificate, kind="surveillance"
+        )
+    # 80 employees are not given: the table's first row (1.5) and two more sites at 0.5.
+    assert audit.computed_man_days == audit.planned_man_days == Decimal("2.5")
+    with pytest.raises(ValidationError) as refused:
+        audit_set_time(audit=audit, by=cb_staff, reduction="0.5", reason="")
+    assert "reason" in refused.value.message_dict
+    with pytest.raises(ValidationError):  # more than 30 % of the table's time
+        audit_set_time(audit=audit, by=cb_staff, reduction="1.0", reason="Hồ sơ số hóa.")
+    audit = audit_set_time(
+        audit=audit, by=cb_staff, reduction="0.5", reason="Hồ sơ truy xuất số hóa toàn bộ."
+    )
+    assert (audit.planned_man_days, audit.man_day_reduction) == (Decimal("2.0"), Decimal("0.5"))
+
+    client.force_login(cb_staff)
+    page = client.get(f"/audits/{audit.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hồ sơ truy xuất số hóa toàn bộ." in page and "Bảng ngày công: 2,5" in page
+    assert page.count("<tr") >= 10 and 'id="audit-site-coverage"' in page  # nine sites
+
+    audit = audit_start(audit=audit, by=lead_assessor)
+    with pytest.raises(DomainError):  # the time is set while the audit is planned
+        audit_set_time(audit=audit, by=cb_staff, reduction="0", reason="")
+    text = docx_text(render_audit_report(audit))
+    assert "giảm / reduced by 0.5: Hồ sơ truy xuất số hóa toàn bộ." in text
+    assert text.count("Không / Not sampled") == 6 and text.count("Có / Audited") == 3

@@ -213,6 +213,41 @@ TRANSITION_DATA = {
     "registration_number": "DK-01",
 }
 
+# Actions on the pages with a form of their own that change an object without a transition
+# of its state (issue 14): (object type, action) → who, the URL, what is posted, the object's
+# fields set first (the case's precondition), and a function telling whether it was done.
+FORM_ACTIONS: dict[tuple[str, str], tuple] = {
+    ("application", "transfer_review"): (
+        {CB_STAFF},
+        "/applications/{pk}/transfer-review/",
+        {"note": "Đã xem xét trước chuyển đổi.", "open_majors": "0"},
+        {"kind": "transfer", "state": "submitted"},
+        lambda obj: bool(type(obj).objects.get(pk=obj.pk).transfer_review_note),
+    ),
+    ("audit", "set_time"): (
+        {CB_STAFF},
+        "/audits/{pk}/time/",
+        {"reduction": "0.1", "reason": "Hồ sơ số hóa."},
+        {"state": "planned", "computed_man_days": 2, "planned_man_days": 2},
+        lambda obj: type(obj).objects.get(pk=obj.pk).man_day_reduction > 0,
+    ),
+    ("certificate", "special_audit"): (
+        {CB_STAFF},
+        "/audits/new/?certificate={pk}",
+        {
+            "certificate": "{pk}",
+            "kind": "special",
+            "mode": "on_site",
+            "planned_start": "2030-01-01",
+            "planned_end": "2030-01-01",
+            "short_notice": "on",
+            "special_reason": "Khiếu nại về nhãn.",
+        },
+        {"state": "active"},
+        lambda obj: obj.audits.filter(kind="special", short_notice=True).exists(),
+    ),
+}
+
 
 class World:
     """The objects and people every case starts from."""
@@ -547,6 +582,29 @@ class Matrix:
                                             or response.status_code == 400),
                             case, response.status_code)
 
+    def form_actions(self, kind: str, actor: str) -> None:
+        """The page forms of FORM_ACTIONS: allowed → done; refused → 401/403/404 or the
+        sign-in page, and nothing done."""
+        for (of_kind, action), (who, url, data, fields, done) in FORM_ACTIONS.items():
+            if of_kind != kind:
+                continue
+            obj = self.w.objects[kind]
+
+            def run(url=url, data=data, fields=fields, done=done, obj=obj):
+                type(obj)._default_manager.filter(pk=obj.pk).update(**fields)
+                posted = {k: v.format(pk=obj.pk) for k, v in data.items()}
+                response = self.page(actor).post(url.format(pk=obj.pk), posted)
+                return response, done(obj)
+
+            response, was_done = self.isolated(run)
+            case = f"page {action} {kind} {actor}"
+            if actor in who:
+                self.expect(was_done and not self.refused(response, actor), case,
+                            (response.status_code, response.content[:300]))
+            else:
+                self.expect(self.refused(response, actor) and not was_done, case,
+                            response.status_code)
+
     def updates(self, kind: str, actor: str) -> None:
         if kind != "application":
             return
@@ -593,6 +651,7 @@ def test_the_permission_matrix(monkeypatch, capsys, settings):
             matrix.reads(kind, actor)
             matrix.creates(kind, actor)
             matrix.updates(kind, actor)
+            matrix.form_actions(kind, actor)
             matrix.uploads(kind, actor)
             matrix.transitions(kind, actor)
     with capsys.disabled():

@@ -198,6 +198,19 @@ class Audit(FSMModelMixin, TimeStampedModel):
         ON_SITE = "on_site", gettext_lazy("On site")
         REMOTE = "remote", gettext_lazy("Remote")
 
+    # How each kind walks the states (docs/state-diagrams, written by write_state_diagrams).
+    DIAGRAM_KIND_NOTES = {
+        "stage1": "of an initial application",
+        "stage2": "of an initial application, after a closed stage 1; trace test required",
+        "surveillance": "of a certificate; checks the audit programme's items (the core and a "
+        "rotating third of the rest) and a rotating sample of sites; trace test required; "
+        "refused in year 3 (recertification_due); closing schedules the next one",
+        "recertification": "of a recertification application; every item; trace test required",
+        "special": "of a certificate (after a complaint or a change: special_audit_open, with "
+        "its reason, the short-notice flag and the complaint) or of a scope extension, "
+        "reduction or transfer application; every item of the checklist",
+    }
+
     application = models.ForeignKey(
         Application,
         on_delete=models.PROTECT,
@@ -249,6 +262,39 @@ class Audit(FSMModelMixin, TimeStampedModel):
     sampled_sites = models.JSONField(
         gettext_lazy("sites audited (sample)"), default=list, blank=True
     )
+    # The table's man-days before any reduction, and a reduction the body justifies
+    # (17021-1 §9.1.4): planned_man_days = computed_man_days - man_day_reduction.
+    computed_man_days = models.DecimalField(
+        gettext_lazy("man-days from the table"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
+    man_day_reduction = models.DecimalField(
+        gettext_lazy("man-day reduction"), max_digits=5, decimal_places=1, default=0
+    )
+    man_day_reduction_reason = models.TextField(
+        gettext_lazy("reason for the reduction"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    # The 3-year audit programme (checklists.programme): the item codes a surveillance checks
+    # (its core and a rotating third of the rest). Empty: every item of its kind.
+    programme_items = models.JSONField(
+        gettext_lazy("items of the audit programme"), default=list, blank=True
+    )
+    # Special audits (17021-1 §9.6.4): short notice, why, and the complaint behind it if any.
+    short_notice = models.BooleanField(gettext_lazy("short notice"), default=False)
+    special_reason = models.TextField(
+        gettext_lazy("reason for the special audit"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    complaint = models.ForeignKey(
+        "certification.Complaint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="special_audits",
+        verbose_name=gettext_lazy("complaint"),
+    )
 
     class Meta:
         verbose_name = gettext_lazy("audit")
@@ -281,6 +327,11 @@ class Audit(FSMModelMixin, TimeStampedModel):
                     "Stage 1, stage 2 and recertification audits belong to an application; "
                     "surveillance audits to a certificate."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(man_day_reduction=0) | ~Q(man_day_reduction_reason=""),
+                name="audit_man_day_reduction_justified",
+                violation_error_message=gettext_lazy("A reduction of audit time needs a reason."),
             ),
             models.CheckConstraint(
                 condition=Q(planned_end__gte=models.F("planned_start")),

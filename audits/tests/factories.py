@@ -61,8 +61,10 @@ def application_in_evaluation(
     cb_staff,
     kind: str = Application.Kind.INITIAL,
     renews: Certificate | None = None,
+    **scope,
 ) -> Application:
-    """An application walked to `in_evaluation` (the body must be registered for the scheme)."""
+    """An application walked to `in_evaluation` (the body must be registered for the scheme);
+    `scope` replaces parts of the default scope (SCOPE)."""
     application = application_create(
         enterprise=enterprise,
         body=body,
@@ -70,7 +72,7 @@ def application_in_evaluation(
         by=enterprise_user,
         kind=kind,
         renews=renews,
-        **SCOPE,
+        **{**SCOPE, **scope},
     )
     application = application_submit(application=application, by=enterprise_user)
     application = application_start_review(application=application, by=cb_staff)

@@ -613,6 +613,33 @@ def test_the_officer_plans_a_surveillance_audit_of_a_certificate(client, cb_staf
     assert Audit.objects.get(certificate=certificate).kind == "surveillance"
 
 
+def test_the_officer_plans_a_special_audit_at_short_notice_and_must_say_why(
+    client, cb_staff, certificate
+):
+    client.force_login(cb_staff)
+    data = {
+        "certificate": certificate.pk,
+        "kind": "special",
+        "mode": "on_site",
+        "planned_start": today().isoformat(),
+        "planned_end": today().isoformat(),
+        "short_notice": "on",
+    }
+    url = f"/audits/new/?certificate={certificate.pk}"
+    refused = client.post(url, {**data, "special_reason": "  "}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert refused.status_code == 400
+    assert "Hãy nêu lý do cần đánh giá đặc biệt." in refused.text
+    assert not Audit.objects.filter(certificate=certificate).exists()
+    response = client.post(url, {**data, "special_reason": "Khiếu nại về tem truy xuất."})
+    assert response.status_code == 302
+    audit = Audit.objects.get(certificate=certificate)
+    assert (audit.kind, audit.short_notice, audit.special_reason) == (
+        "special",
+        True,
+        "Khiếu nại về tem truy xuất.",
+    )
+
+
 def test_the_lead_is_warned_of_a_section_with_many_minor_answers(
     client, stage1_with_checklist, lead_assessor, member
 ):

@@ -16,6 +16,7 @@ from certification.api.serializers import (
     SchemeSerializer,
     ScopeSerializer,
     TechnicalReviewSerializer,
+    TransferReviewSerializer,
 )
 from certification.models import Application, Decision, Organisation, Scheme
 from certification.selectors import (
@@ -30,6 +31,7 @@ from certification.services import (
     application_accept_mark_rules,
     application_create,
     application_grant,
+    application_record_transfer_review,
     application_refuse,
     application_reject,
     application_request_revision,
@@ -144,6 +146,19 @@ class ApplicationViewSet(
         (needed before submitting when the scheme has rules)."""
         application = self.get_object()
         application_accept_mark_rules(application=application, by=request.user)
+        return Response(self.get_serializer(self.fetch(application.pk)).data)
+
+    @extend_schema(request=TransferReviewSerializer, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"], url_path="transfer-review")
+    def transfer_review(self, request, pk=None):
+        """Record the pre-transfer review of a transfer application (an officer of the body;
+        while submitted or under review): a note and the open major nonconformities found."""
+        application = self.get_object()
+        given = TransferReviewSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        application_record_transfer_review(
+            application=application, by=request.user, **given.validated_data
+        )
         return Response(self.get_serializer(self.fetch(application.pk)).data)
 
     @extend_schema(request=ScopeSerializer, responses={200: ApplicationSerializer})

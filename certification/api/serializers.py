@@ -115,6 +115,17 @@ class ScopeSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     employees_in_scope = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    # A transfer from another body: its certificate.
+    previous_body_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    previous_certificate_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True
+    )
+    previous_certificate_valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class TransferReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    open_majors = serializers.IntegerField(min_value=0)
 
 
 class ApplicationCreateSerializer(ScopeSerializer):
@@ -189,6 +200,12 @@ class ApplicationSerializer(ApplicationListSerializer):
             "technical_reviewer",
             "technical_review_note",
             "decision_maker",
+            "previous_body_name",
+            "previous_certificate_number",
+            "previous_certificate_valid_until",
+            "transfer_review_note",
+            "transfer_open_majors",
+            "transfer_reviewed_at",
         ]
 
 

@@ -87,7 +87,7 @@ def renewal_blocker(kind: str, certificate) -> DomainError | None:
     A recertification names an active or suspended certificate, or one expired no longer ago
     than the scheme's restoration window (17021-1 §9.6.3.2.5); later, only an initial
     certification is possible. A scope extension names an active or suspended certificate."""
-    if kind == Application.Kind.INITIAL or certificate is None:
+    if kind in (Application.Kind.INITIAL, Application.Kind.TRANSFER) or certificate is None:
         return None
     state = certificate.state
     if state in ("active", "suspended"):
@@ -119,9 +119,104 @@ def renewal_blocker(kind: str, certificate) -> DomainError | None:
     gettext_lazy("The certificate can no longer be renewed: apply for initial certification."),
 )
 def renewal_possible(application):
-    if application.kind == Application.Kind.INITIAL:
+    if application.kind in (Application.Kind.INITIAL, Application.Kind.TRANSFER):
         return True
     return renewal_blocker(application.kind, application.renews) or True
+
+
+def _scope_outside(application) -> list[str]:
+    """What a scope reduction names beyond its certificate's scope (empty when a subset)."""
+    cert = application.renews
+    if cert is None:
+        return []
+    products = {(p.get("name"), p.get("gtin") or "") for p in cert.products or []}
+    sites = {s.get("name") for s in cert.sites or []}
+    outside = [
+        p.get("name", "")
+        for p in application.products or []
+        if (p.get("name"), p.get("gtin") or "") not in products
+    ]
+    outside += [s.get("name", "") for s in application.sites or [] if s.get("name") not in sites]
+    outside += [st for st in application.stages or [] if st not in (cert.stages or [])]
+    return outside
+
+
+@guard(
+    "scope_not_reduced",
+    gettext_lazy("A scope reduction keeps part of the certificate's scope and adds nothing."),
+)
+def scope_reduced(application):
+    if application.kind != Application.Kind.SCOPE_REDUCTION or application.renews is None:
+        return True
+    outside = _scope_outside(application)
+    if outside:
+        return DomainError(
+            _("A scope reduction cannot add to the certificate's scope: %(names)s.")
+            % {"names": ", ".join(outside)},
+            code="scope_not_reduced",
+        )
+    cert = application.renews
+    same = (
+        len(application.products or []) == len(cert.products or [])
+        and len(application.sites or []) == len(cert.sites or [])
+        and len(application.stages or []) == len(cert.stages or [])
+    )
+    if same:
+        return DomainError(
+            _("The scope given is the certificate's whole scope: remove what is withdrawn."),
+            code="scope_not_reduced",
+        )
+    return True
+
+
+@guard(
+    "previous_certificate_missing",
+    gettext_lazy("Name the previous body and its certificate (number and validity)."),
+)
+def previous_certificate_named(application) -> bool:
+    if application.kind != Application.Kind.TRANSFER:
+        return True
+    return bool(
+        application.previous_body_name.strip()
+        and application.previous_certificate_number.strip()
+        and application.previous_certificate_valid_until
+    )
+
+
+@guard(
+    "previous_certificate_expired",
+    gettext_lazy("Only a valid certificate of another body can be transferred."),
+)
+def previous_certificate_valid(application) -> bool:
+    if application.kind != Application.Kind.TRANSFER:
+        return True
+    until = application.previous_certificate_valid_until
+    return until is not None and until > today()
+
+
+@guard(
+    "transfer_review_missing",
+    gettext_lazy("Record the pre-transfer review (with the open major nonconformities) first."),
+)
+def transfer_reviewed(application) -> bool:
+    if application.kind != Application.Kind.TRANSFER:
+        return True
+    return bool(application.transfer_review_note.strip()) and (
+        application.transfer_open_majors is not None
+    )
+
+
+@guard(
+    "transfer_open_major",
+    gettext_lazy(
+        "A certificate with an open major nonconformity cannot be transferred: it is closed "
+        "by the previous body first."
+    ),
+)
+def transfer_without_open_major(application) -> bool:
+    if application.kind != Application.Kind.TRANSFER:
+        return True
+    return not application.transfer_open_majors
 
 
 @guard("evaluation_incomplete", gettext_lazy("The evaluation is not complete."))
@@ -166,6 +261,29 @@ class Application(FSMModelMixin, TimeStampedModel):
         INITIAL = "initial", gettext_lazy("Initial certification")
         RECERTIFICATION = "recertification", gettext_lazy("Recertification")
         SCOPE_EXTENSION = "scope_extension", gettext_lazy("Scope extension")
+        SCOPE_REDUCTION = "scope_reduction", gettext_lazy("Scope reduction")
+        TRANSFER = "transfer", gettext_lazy("Transfer from another body")
+
+    # How each kind walks the states (docs/state-diagrams, written by write_state_diagrams).
+    DIAGRAM_KIND_NOTES = {
+        "initial": "stage 1 and stage 2 audits closed before submit_for_decision; grant issues "
+        "a certificate",
+        "recertification": "names an active or suspended certificate, or one expired within "
+        "the scheme's restoration window (else refused: recertification_window_passed); a "
+        "recertification audit; grant issues the next certificate, or restores the expired one "
+        "from the decision's date",
+        "scope_extension": "names an active or suspended certificate; a special audit; grant "
+        "re-issues the certificate (new version) with the wider scope",
+        "scope_reduction": "names an active or suspended certificate; submit needs a scope "
+        "inside the certificate's and smaller (scope_not_reduced); no audit required; grant "
+        "re-issues the certificate (new version) with the reduced scope, shown on the public "
+        "page",
+        "transfer": "names the previous body's certificate (number, validity) and carries its "
+        "copy (document previous_certificate); accept needs the pre-transfer review recorded "
+        "(transfer_review_missing) with no open major (transfer_open_major) and the previous "
+        "certificate still valid; no audit required (a special audit may be planned); grant "
+        "issues a certificate valid until the previous one's end, marked 'transferred from'",
+    }
 
     number = models.CharField(gettext_lazy("number"), max_length=20, unique=True, editable=False)
     kind = models.CharField(
@@ -278,6 +396,36 @@ class Application(FSMModelMixin, TimeStampedModel):
         related_name="+",
         verbose_name=gettext_lazy("assigned decision maker"),
     )
+    # Transfer of a certificate from another body (IAF MD 2): the previous certificate, and
+    # the pre-transfer review of the receiving body (open major nonconformities counted).
+    previous_body_name = models.CharField(
+        gettext_lazy("previous certification body"), max_length=300, blank=True
+    )
+    previous_certificate_number = models.CharField(
+        gettext_lazy("previous certificate number"), max_length=100, blank=True
+    )
+    previous_certificate_valid_until = models.DateField(
+        gettext_lazy("previous certificate valid until"), null=True, blank=True
+    )
+    transfer_review_note = models.TextField(
+        gettext_lazy("pre-transfer review"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    transfer_open_majors = models.PositiveIntegerField(
+        gettext_lazy("open major nonconformities found at the pre-transfer review"),
+        null=True,
+        blank=True,
+    )
+    transfer_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("pre-transfer review by"),
+    )
+    transfer_reviewed_at = models.DateTimeField(
+        gettext_lazy("pre-transfer review at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = gettext_lazy("application")
@@ -289,10 +437,10 @@ class Application(FSMModelMixin, TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="initial") | Q(renews__isnull=False),
-                name="application_renewal_names_its_certificate",
+                condition=Q(kind__in=["initial", "transfer"]) | Q(renews__isnull=False),
+                name="application_renewal_names_its_certificate_v2",
                 violation_error_message=gettext_lazy(
-                    "A recertification or scope extension names the certificate it renews."
+                    "A recertification or scope change names the certificate it renews."
                 ),
             ),
         ]
@@ -303,10 +451,18 @@ class Application(FSMModelMixin, TimeStampedModel):
     # --- derived ------------------------------------------------------------------------
 
     def missing_document_types(self) -> list[str]:
+        from certification.models.schemes import DocumentType
         from documents.selectors import document_types_of
 
         present = document_types_of(self)
-        return [t for t in self.scheme.required_document_types if t not in present]
+        required = list(self.scheme.required_document_types)
+        if self.kind == self.Kind.TRANSFER:
+            required.append(DocumentType.PREVIOUS_CERTIFICATE)
+        return [t for t in required if t not in present]
+
+    @property
+    def renews_a_certificate(self) -> bool:
+        return self.kind not in (self.Kind.INITIAL, self.Kind.TRANSFER)
 
     # --- transitions (state only; services do the rest) ----------------------------------
 
@@ -319,6 +475,8 @@ class Application(FSMModelMixin, TimeStampedModel):
             required_documents_attached,
             mark_rules_accepted,
             renewal_possible,
+            scope_reduced,
+            previous_certificate_named,
         ],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Submit")},
@@ -355,6 +513,8 @@ class Application(FSMModelMixin, TimeStampedModel):
             required_documents_attached,
             mark_rules_accepted,
             renewal_possible,
+            scope_reduced,
+            previous_certificate_named,
         ],
         permission=rules.applicant_or_body_on_behalf,
         custom={"label": gettext_lazy("Resubmit")},
@@ -376,7 +536,13 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.UNDER_REVIEW,
         target=State.IN_EVALUATION,
-        conditions=[body_registered_for_scheme, renewal_possible],
+        conditions=[
+            body_registered_for_scheme,
+            renewal_possible,
+            previous_certificate_valid,
+            transfer_reviewed,
+            transfer_without_open_major,
+        ],
         permission=rules.body_staff,
         custom={
             "label": gettext_lazy("Accept"),
@@ -390,7 +556,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.IN_EVALUATION,
         target=State.DECISION_PENDING,
-        conditions=[renewal_possible, evaluation_complete],
+        conditions=[renewal_possible, previous_certificate_valid, evaluation_complete],
         permission=rules.body_staff_as_technical_reviewer,
         custom={
             "label": gettext_lazy("Submit for decision"),
@@ -418,7 +584,8 @@ class Application(FSMModelMixin, TimeStampedModel):
         permission=rules.impartial_decision_maker,
         custom={
             "label": gettext_lazy("Grant certification"),
-            "diagram_note": "issues, re-issues or restores the certificate; numbered decision",
+            "diagram_note": "issues, re-issues, transfers or restores the certificate; "
+            "numbered decision",
         },
     )
     def grant(self):

@@ -137,6 +137,10 @@ class Certificate(FSMModelMixin, TimeStampedModel):
     suspended_until = models.DateField(gettext_lazy("suspended until"), null=True, blank=True)
     expired_on = models.DateField(gettext_lazy("expired on"), null=True, blank=True)
     restored_on = models.DateField(gettext_lazy("restored on"), null=True, blank=True)
+    # A certificate transferred from another body: "<body> · <its certificate number>".
+    transferred_from = models.CharField(
+        gettext_lazy("transferred from"), max_length=420, blank=True
+    )
     superseded_by = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -17,6 +17,7 @@ class DocumentType(models.TextChoices):
     QUALITY_MANUAL = "quality_manual", _("Quality manual of the certification body")
     ASSESSOR_LIST = "assessor_list", _("List of assessors with qualifications")
     LEGAL_DOCUMENTS = "legal_documents", _("Legal documents")
+    PREVIOUS_CERTIFICATE = "previous_certificate", _("Certificate issued by the previous body")
     GENERAL = "general", _("Other document")
 
 

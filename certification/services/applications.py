@@ -1,5 +1,6 @@
 """Applications: opening, scope, the review and evaluation steps, and the decision."""
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,10 @@ SCOPE_FIELDS = (
     "contact_email",
     "contact_phone",
     "employees_in_scope",
+    # A transfer from another body: its certificate.
+    "previous_body_name",
+    "previous_certificate_number",
+    "previous_certificate_valid_until",
 )
 
 
@@ -124,6 +129,22 @@ def _clean_scope(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["employees_in_scope"] = employees
     elif "employees_in_scope" in fields:
         cleaned["employees_in_scope"] = None
+    for name in ("previous_body_name", "previous_certificate_number"):
+        if name in fields:
+            cleaned[name] = str(fields[name] or "").strip()
+    if "previous_certificate_valid_until" in fields:
+        value = fields["previous_certificate_valid_until"]
+        if value in (None, ""):
+            cleaned["previous_certificate_valid_until"] = None
+        elif isinstance(value, datetime.date):
+            cleaned["previous_certificate_valid_until"] = value
+        else:
+            try:
+                cleaned["previous_certificate_valid_until"] = datetime.date.fromisoformat(
+                    str(value)
+                )
+            except ValueError:
+                errors["previous_certificate_valid_until"] = [_("Give the date as YYYY-MM-DD.")]
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -170,9 +191,9 @@ def application_create(
         errors["scheme"] = _("This scheme is not open for applications.")
     if kind not in Application.Kind.values:
         errors["kind"] = _("Unknown application type.")
-    elif kind == Application.Kind.INITIAL and renews is not None:
-        errors["renews"] = _("An initial application renews no certificate.")
-    elif kind != Application.Kind.INITIAL:
+    elif kind in (Application.Kind.INITIAL, Application.Kind.TRANSFER) and renews is not None:
+        errors["renews"] = _("An initial application or a transfer renews no certificate.")
+    elif kind not in (Application.Kind.INITIAL, Application.Kind.TRANSFER):
         if renews is None:
             errors["renews"] = _("Name the certificate this application renews or extends.")
         elif renews.enterprise_id != enterprise.pk or renews.state not in (
@@ -348,7 +369,9 @@ def application_withdraw(*, application: Application, by: User, comment: str = "
 
 def application_grant(*, application: Application, by: User, comment: str = "") -> Certificate:
     """Grant certification: the decision is recorded (numbered) and the certificate issued —
-    or, for a scope extension, the renewed certificate re-issued as a new version; or, for a
+    or, for a scope extension or reduction, the renewed certificate re-issued as a new version
+    with the application's scope; for a transfer, issued until the previous body's certificate
+    would have expired; or, for a
     recertification of a certificate that expired within the restoration window, that
     certificate restored from the decision's date. Returns it."""
     from certification.services.certificates import (
@@ -364,7 +387,7 @@ def application_grant(*, application: Application, by: User, comment: str = "") 
         decision = decision_record(
             application=app, by=by, outcome=Decision.Outcome.GRANTED, reasons=comment
         )
-        if app.kind == Application.Kind.SCOPE_EXTENSION:
+        if app.kind in (Application.Kind.SCOPE_EXTENSION, Application.Kind.SCOPE_REDUCTION):
             issued.append(
                 certificate_reissue(
                     certificate=app.renews, application=app, decision=decision, by=by
@@ -475,5 +498,65 @@ def application_accept_mark_rules(*, application: Application, by: User) -> Appl
         by=by,
         previous=application.state,
         data={"rules": application.scheme.mark_use_rules},
+    )
+    return application
+
+
+@transaction.atomic
+def application_record_transfer_review(
+    *, application: Application, by: User, note: str, open_majors: int
+) -> Application:
+    """The body's pre-transfer review of a transfer application (IAF MD 2): the previous
+    certificate's validity and scope, the last audit reports, complaints, and the open major
+    nonconformities counted. Recorded with who and when, logged. While the application is
+    submitted or under review; the acceptance needs it, with no open major.
+
+    Raises PermissionDenied unless `by` is an officer of the body; DomainError for another
+    kind of application (`not_a_transfer`) or state (`invalid_state`); ValidationError for an
+    empty note or a negative count."""
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if not has_role(by, Role.CB_STAFF, application.body):
+        raise PermissionDenied(
+            _("Only officers of the certification body record the pre-transfer review.")
+        )
+    if application.kind != Application.Kind.TRANSFER:
+        raise DomainError(
+            _("Only a transfer application has a pre-transfer review."), code="not_a_transfer"
+        )
+    if application.state not in (Application.State.SUBMITTED, Application.State.UNDER_REVIEW):
+        raise DomainError(
+            _("The pre-transfer review is recorded before the application is accepted."),
+            code="invalid_state",
+        )
+    errors = {}
+    if not (note or "").strip():
+        errors["note"] = _("Describe the pre-transfer review.")
+    try:
+        majors = int(open_majors)
+    except (TypeError, ValueError):
+        majors = -1
+    if majors < 0:
+        errors["open_majors"] = _("Give the number of open major nonconformities (0 or more).")
+    if errors:
+        raise ValidationError(errors)
+    application.transfer_review_note = note.strip()
+    application.transfer_open_majors = majors
+    application.transfer_reviewed_by = by
+    application.transfer_reviewed_at = clock_now()
+    application.save(
+        update_fields=[
+            "transfer_review_note",
+            "transfer_open_majors",
+            "transfer_reviewed_by",
+            "transfer_reviewed_at",
+            "updated_at",
+        ]
+    )
+    log_transition(
+        application,
+        "transfer_review",
+        by=by,
+        previous=application.state,
+        data={"open_majors": majors},
     )
     return application

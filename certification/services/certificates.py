@@ -51,6 +51,13 @@ def certificate_issue(*, application: Application, decision: Decision, by: User)
     if application.kind == Application.Kind.RECERTIFICATION and application.renews_id:
         renewed = application.renews
         initially_certified_on = renewed.initially_certified_on or renewed.valid_from
+    transferred_from = ""
+    if application.kind == Application.Kind.TRANSFER:
+        # The transferred certificate keeps the previous certificate's cycle (IAF MD 2).
+        valid_until = application.previous_certificate_valid_until or valid_until
+        transferred_from = (
+            f"{application.previous_body_name} · {application.previous_certificate_number}"
+        )
     certificate = Certificate.objects.create(
         number=number,
         base_number=number,
@@ -70,8 +77,10 @@ def certificate_issue(*, application: Application, decision: Decision, by: User)
         valid_from=valid_from,
         valid_until=valid_until,
         original_valid_until=valid_until,
-        next_surveillance_due=valid_from
-        + relativedelta(months=scheme.surveillance_interval_months),
+        next_surveillance_due=min(
+            valid_from + relativedelta(months=scheme.surveillance_interval_months), valid_until
+        ),
+        transferred_from=transferred_from,
     )
     log_transition(
         certificate,
@@ -112,7 +121,8 @@ def certificate_reissue(
     *, certificate: Certificate, by: User, application: Application, decision: Decision
 ) -> Certificate:
     """Re-issue `certificate` as a new version (…/1, …/2) with the scope of `application` (a
-    granted scope extension); the same dates; the old version becomes `superseded`."""
+    granted scope extension or reduction); the same dates; the old version becomes
+    `superseded`."""
     current = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
     version = Certificate.objects.filter(base_number=current.base_number).count()
     new = Certificate.objects.create(
@@ -135,8 +145,15 @@ def certificate_reissue(
         valid_until=current.valid_until,
         original_valid_until=current.original_valid_until,
         next_surveillance_due=current.next_surveillance_due,
+        transferred_from=current.transferred_from,
     )
-    log_transition(new, "reissue", by=by, target=new.state, data={"replaces": current.number})
+    log_transition(
+        new,
+        "reissue",
+        by=by,
+        target=new.state,
+        data={"replaces": current.number, "kind": application.kind},
+    )
     _supersede(current, by_certificate=new)
     return _public_answers_change(new)
 

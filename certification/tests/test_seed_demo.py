@@ -101,3 +101,5 @@ def test_demo_data_shows_a_restored_certificate_a_sampled_multi_site_file_and_a_
     assert suspended.state == Certificate.State.SUSPENDED
     notice = suspended.stop_use_notices.get()
     assert notice.deadline > notice.issued_on
+    special = Audit.objects.get(certificate=suspended, kind=Audit.Kind.SPECIAL)
+    assert special.short_notice and special.special_reason

@@ -162,6 +162,37 @@ def test_an_enterprise_user_opens_an_application_with_its_scope(
     assert not application.filed_by_body
 
 
+def test_an_enterprise_applies_for_the_transfer_of_another_bodys_certificate(
+    client, enterprise_user, enterprise, body, scheme
+):
+    client.force_login(enterprise_user)
+    assert "tổ chức chứng nhận trước".capitalize() in client.get("/applications/new/").text
+    response = client.post(
+        "/applications/new/",
+        {
+            **FORM,
+            "enterprise": enterprise.pk,
+            "body": body.pk,
+            "scheme": scheme.pk,
+            "kind": "transfer",
+            "previous_body_name": "QUACERT",
+            "previous_certificate_number": "QUACERT-TXNG-2025-0042",
+            "previous_certificate_valid_until": "2028-06-30",
+        },
+    )
+    assert response.status_code == 302
+    application = Application.objects.get(enterprise=enterprise)
+    assert (application.kind, application.renews, application.previous_body_name) == (
+        "transfer",
+        None,
+        "QUACERT",
+    )
+    assert application.previous_certificate_valid_until.isoformat() == "2028-06-30"
+    page = client.get(url(application)).text
+    assert 'id="transfer-previous"' in page and "QUACERT-TXNG-2025-0042" in page
+    assert "previous_certificate" in application.missing_document_types()
+
+
 def test_the_form_shows_the_services_errors_next_to_the_products(
     client, enterprise_user, enterprise, body, scheme
 ):

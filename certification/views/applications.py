@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audits.models import Audit, Finding, TraceTest
 from certification import rules
-from certification.forms_applications import ApplicationForm, DecisionMakerForm, rows_from
+from certification.forms_applications import (
+    ApplicationForm,
+    DecisionMakerForm,
+    TransferReviewForm,
+    rows_from,
+)
 from certification.models import (
     Application,
     Certificate,
@@ -37,6 +42,7 @@ from certification.services import (
     application_assign_decision_maker,
     application_create,
     application_grant,
+    application_record_transfer_review,
     application_refuse,
     application_reject,
     application_request_revision,
@@ -315,7 +321,9 @@ def application_create_view(request: HttpRequest) -> HttpResponse:
             body=data["body"],
             scheme=data["scheme"],
             kind=data["kind"],
-            renews=data["renews"] if data["kind"] != Application.Kind.INITIAL else None,
+            renews=data["renews"]
+            if data["kind"] not in (Application.Kind.INITIAL, Application.Kind.TRANSFER)
+            else None,
             by=request.user,
             **_scope_from(form, request.POST),
         )
@@ -476,6 +484,16 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Application.State.REFUSED,
             ),
             "assign_form": assign_form,
+            "transfer_form": TransferReviewForm(
+                initial={
+                    "note": application.transfer_review_note,
+                    "open_majors": application.transfer_open_majors or 0,
+                }
+            )
+            if is_staff
+            and application.kind == Application.Kind.TRANSFER
+            and application.state in (Application.State.SUBMITTED, Application.State.UNDER_REVIEW)
+            else None,
             "may_accept_mark_rules": may_edit
             and bool(application.scheme.mark_use_rules.strip())
             and application.mark_rules_accepted_at is None,
@@ -600,4 +618,30 @@ def application_accept_mark_rules_view(request: HttpRequest, pk: int) -> HttpRes
     messages.success(
         request, _("The rules for using the certificate and the certification mark were accepted.")
     )
+    return HttpResponseRedirect(next_url)
+
+
+@login_required
+@require_POST
+def application_transfer_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer records the pre-transfer review of a transfer application."""
+    application = application_get_for_user(request.user, pk)
+    next_url = _detail_url(application)
+    form = TransferReviewForm(request.POST)
+    if not form.is_valid():
+        return refused(
+            request, _("Describe the review and give the number of open majors."), 400, next_url
+        )
+    try:
+        application_record_transfer_review(
+            application=application,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            open_majors=form.cleaned_data["open_majors"],
+        )
+    except DomainError as exc:
+        return refused(request, exc.message, 409, next_url)
+    except ValidationError as exc:
+        return refused(request, " ".join(exc.messages), 400, next_url)
+    messages.success(request, _("The pre-transfer review was recorded."))
     return HttpResponseRedirect(next_url)

@@ -186,3 +186,19 @@ def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
         CERTIFICATE_ACTIONS,
         next_url=reverse("certification:certificate_detail", args=[pk]),
     )
+
+
+@login_required
+def certificate_programme(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate's 3-year audit programme: per checklist item and per site, the audits of
+    the current cycle that covered it (17021-1 §9.1.3). Visible to whoever sees the
+    certificate; the audits listed are those the viewer may open."""
+    from checklists.programme import programme_coverage
+
+    certificate = certificate_get_for_user(request.user, pk)
+    coverage = programme_coverage(certificate)
+    return render(
+        request,
+        "certification/certificate_programme.html",
+        {"certificate": certificate, "coverage": coverage},
+    )

@@ -76,7 +76,12 @@ def test_importing_into_an_empty_database_creates_the_tcvn_12850_template_in_bot
         assert all(getattr(i, f"{text}_vi") and getattr(i, f"{text}_en") for i in items), text
     assert all(s.title_vi and s.title_en for s in sections)
     assert template.title_vi and template.title_en
-    assert ChecklistTemplate.objects.get(code="tcvn-12850-2019-surveillance").items.count() == 22
+    surveillance = ChecklistTemplate.objects.filter(code="tcvn-12850-2019-surveillance")
+    # v1: 22 core items; v2: every item of the system checklist and the mark-use item M-01.
+    assert [(t.version, t.items.count()) for t in surveillance.order_by("version")] == [
+        (1, 22),
+        (2, 57),
+    ]
     assert "56 items in 6 sections" in output
 
 

@@ -179,11 +179,35 @@ def _scope(document, audit) -> None:
     if sample:
         rows.append(("Địa điểm được đánh giá (mẫu) / Sites audited (sample)", sample))
     if audit.planned_man_days is not None:
-        rows.append(("Thời gian đánh giá / Audit time", f"{audit.planned_man_days} ngày công"))
+        time = f"{audit.planned_man_days} ngày công / man-days"
+        if audit.computed_man_days is not None and audit.man_day_reduction:
+            time += (
+                f" (bảng tính / table: {audit.computed_man_days}; giảm / reduced by "
+                f"{audit.man_day_reduction}: {audit.man_day_reduction_reason})"
+            )
+        rows.append(("Thời gian đánh giá / Audit time", time))
+    if audit.kind == "special":
+        reason = audit.special_reason
+        if audit.short_notice:
+            reason = f"[Thông báo ngắn hạn / Short notice] {reason}"
+        rows.append(("Lý do đánh giá đặc biệt / Reason for the special audit", reason))
     for label, value in rows:
         paragraph = para(document)
         add_run(paragraph, f"{label}: ", bold=True)
         add_run(paragraph, value)
+    if len(subject.sites or []) > 1:
+        chosen = set(audit.sampled_sites or [])
+        _grid(
+            document,
+            ["Địa điểm / Site", "Đánh giá lần này / This audit"],
+            [
+                [
+                    s.get("name", "") + (" (rủi ro cao / high risk)" if s.get("risk") else ""),
+                    "Có / Audited" if s.get("name", "") in chosen else "Không / Not sampled",
+                ]
+                for s in subject.sites
+            ],
+        )
 
 
 def _checklist(document, answers: list) -> None:

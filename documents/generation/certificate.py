@@ -73,6 +73,8 @@ def _dates(document, face: CertificateFace) -> None:
         ("Hiệu lực từ ngày", "Valid from", date_short(face.valid_from)),
         ("Hiệu lực đến ngày", "Valid until", date_short(face.valid_until)),
     ]
+    if face.transferred_from:
+        rows.append(("Chuyển đổi từ", "Transferred from", face.transferred_from))
     if face.has_gap:
         rows.append(
             (

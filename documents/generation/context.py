@@ -53,6 +53,8 @@ class CertificateFace:
     signer_name: str
     signer_title: str
     verification_url: str
+    # A certificate transferred from another body: "<body> · <its number>".
+    transferred_from: str = ""
 
     @property
     def standards(self) -> str:
@@ -98,6 +100,35 @@ class DecisionFace:
     certificate: CertificateFace | None = None
     scope_vi: str = ""
     extra: dict = field(default_factory=dict)
+    # The application's kind: a scope reduction or a transfer words the grant its own way.
+    application_kind: str = ""
+    transferred_from: str = ""
+
+    @property
+    def grant_subject(self) -> str:
+        """The decision's subject (“Về việc … giấy chứng nhận …”) for a grant."""
+        if self.restoration:
+            return "khôi phục hiệu lực"
+        if self.application_kind == "scope_reduction":
+            return "thu hẹp phạm vi và cấp lại"
+        if self.application_kind == "scope_extension":
+            return "mở rộng phạm vi và cấp lại"
+        if self.application_kind == "transfer":
+            return "chuyển đổi và cấp"
+        return "cấp"
+
+    @property
+    def grant_verb(self) -> str:
+        """The first words of Điều 1 for a grant."""
+        if self.restoration:
+            return "Khôi phục hiệu lực"
+        if self.application_kind == "scope_reduction":
+            return "Thu hẹp phạm vi chứng nhận và cấp lại"
+        if self.application_kind == "scope_extension":
+            return "Mở rộng phạm vi chứng nhận và cấp lại"
+        if self.application_kind == "transfer":
+            return f"Chuyển đổi giấy chứng nhận ({self.transferred_from}) và cấp"
+        return "Cấp"
 
     @property
     def standards(self) -> str:
@@ -188,6 +219,7 @@ def certificate_face(certificate) -> CertificateFace:
         signer_name=signer_name,
         signer_title=signer_title,
         verification_url=verification_url(certificate.number),
+        transferred_from=certificate.transferred_from,
     )
 
 
@@ -238,4 +270,13 @@ def decision_face(decision, certificate=None) -> DecisionFace:
         restoration=restoration,
         certificate=certificate_face(certificate) if certificate else None,
         scope_vi=scope,
+        application_kind=application.kind,
+        transferred_from=" · ".join(
+            part
+            for part in (
+                application.previous_body_name,
+                application.previous_certificate_number,
+            )
+            if part
+        ),
     )

@@ -46,7 +46,7 @@ def article_texts(face: DecisionFace) -> list[str]:
     certificate = face.certificate
     if face.outcome == "granted":
         number = certificate.number if certificate else "…"
-        verb = "Khôi phục hiệu lực" if face.restoration else "Cấp"
+        verb = face.grant_verb
         texts.append(
             f"{verb} {face.certificate_kind} số {number} cho {holder}: hệ thống truy xuất "
             f"nguồn gốc sản phẩm, hàng hóa phù hợp tiêu chuẩn {face.standards}, với phạm vi "
@@ -129,10 +129,7 @@ def render_decision(decision, certificate=None) -> bytes:
     _header(document, face)
     para(document)
     para(document, "QUYẾT ĐỊNH", bold=True, size=14, align="center", space_after=0)
-    if face.outcome == "granted":
-        subject = "khôi phục hiệu lực" if face.restoration else "cấp"
-    else:
-        subject = "không cấp"
+    subject = face.grant_subject if face.outcome == "granted" else "không cấp"
     para(
         document,
         f"Về việc {subject} {face.certificate_kind.lower()} hệ thống truy xuất nguồn gốc phù hợp "

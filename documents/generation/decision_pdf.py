@@ -120,10 +120,7 @@ def render_decision_pdf(decision, certificate=None, *, demo: bool = False) -> by
     pdf.add_page()
     _header(pdf, face)
     pdf.ln(4)
-    if face.outcome == "granted":
-        subject = "khôi phục hiệu lực" if face.restoration else "cấp"
-    else:
-        subject = "không cấp"
+    subject = face.grant_subject if face.outcome == "granted" else "không cấp"
     pdf.line_text("QUYẾT ĐỊNH", size=14, style="B", height=7)
     pdf.line_text(
         f"Về việc {subject} {face.certificate_kind.lower()} hệ thống truy xuất nguồn gốc phù "

@@ -76,6 +76,15 @@ class Command(BaseCommand):
                     f"# {model._meta.verbose_name.capitalize()} (`{model._meta.label}`)\n\n"
                     f"```mermaid\n{mermaid(model, field)}\n```\n\n## States\n\n{states}\n"
                 )
+                # Kinds that walk the same states with their own guards and effects.
+                kinds = getattr(model, "Kind", None)
+                notes = getattr(model, "DIAGRAM_KIND_NOTES", {})
+                if kinds is not None and notes:
+                    rows = "\n".join(
+                        f"- `{value}` — {label}" + (f": {notes[value]}" if value in notes else "")
+                        for value, label in kinds.choices
+                    )
+                    body += f"\n## Kinds\n\n{rows}\n"
                 (out / f"{name}.md").write_text(body, encoding="utf-8")
                 index.append(f"- [{model._meta.verbose_name.capitalize()}]({name}.md)")
         (out / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from audits.models import AssessorQualification, Audit, Finding
+from audits.models import Audit, Finding, Function
 from audits.selectors import (
     audit_get_for_user,
     audits_visible_to,
@@ -56,6 +56,7 @@ from audits.services import (
     trace_test_record,
     trace_test_record_direction,
 )
+from audits.services_people import qualification_delete, qualification_save
 from certification.selectors import applications_visible_to, certificates_visible_to
 from core.api.views import (
     Filter,
@@ -64,7 +65,6 @@ from core.api.views import (
     TransitionsMixin,
     with_transitions,
 )
-from core.services import log_transition
 
 _AUDIT_RELATED = (
     "application__enterprise",
@@ -280,18 +280,15 @@ class FindingViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewS
         return self.created(finding_raise(by=request.user, **given.validated_data))
 
 
-# --- Assessor qualifications ---------------------------------------------------------------
+# --- Competence records (assessor qualifications) ---------------------------------------
 
 
-class AdministratorsWrite(BasePermission):
-    """Reading for anyone signed in (rows filtered by visibility); writing for administrators."""
-
-    message = "Only administrators may change assessor qualifications."
+class SignedIn(BasePermission):
+    """Anyone signed in; rows are filtered by visibility and writes decided by the service
+    (officers of the person's body, or an administrator)."""
 
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or request.user.is_superuser
+        return bool(request.user and request.user.is_authenticated)
 
 
 class QualificationViewSet(
@@ -300,18 +297,22 @@ class QualificationViewSet(
     mixins.DestroyModelMixin,
     ReadOnlyApiViewSet,
 ):
-    """Which scheme an assessor may audit, and lead audits of, over which period."""
+    """The competence matrix: which function (auditor, lead auditor, technical expert,
+    technical reviewer, decision maker) a person may perform under which scheme and technical
+    area, over which period, with the last witnessed audit. Officers of the person's body
+    record them."""
 
     serializer_class = QualificationSerializer
-    permission_classes = [AdministratorsWrite]
+    permission_classes = [SignedIn]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     no_conflicts = True
     filter_fields = {
         "user": Filter("user_id", "int"),
         "scheme": Filter("scheme_id", "int"),
-        "is_lead_qualified": Filter("is_lead_qualified", "bool"),
+        "function": Filter("function", choices=tuple(Function.values)),
+        "technical_area": Filter("technical_area"),
     }
-    ordering_fields = ["valid_from", "valid_until"]
+    ordering_fields = ["valid_from", "valid_until", "witnessed_on"]
     ordering = ["user_id", "-valid_from", "id"]
 
     def visible(self):
@@ -321,25 +322,12 @@ class QualificationViewSet(
         return get_object_or_404(self.visible(), pk=pk)
 
     def perform_create(self, serializer):
-        qualification = AssessorQualification(**serializer.validated_data)
-        qualification.full_clean()
-        qualification.save()
-        serializer.instance = qualification
-        log_transition(qualification, "create", by=self.request.user)
+        serializer.instance = qualification_save(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        qualification = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(qualification, name, value)
-        qualification.full_clean()
-        qualification.save(update_fields=[*serializer.validated_data, "updated_at"])
-        log_transition(
-            qualification,
-            "edit",
-            by=self.request.user,
-            data={"fields": list(serializer.validated_data)},
+        serializer.instance = qualification_save(
+            by=self.request.user, qualification=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        log_transition(instance, "delete", by=self.request.user)
-        instance.delete()
+        qualification_delete(qualification=instance, by=self.request.user)

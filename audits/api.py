@@ -16,15 +16,19 @@ from audits.selectors import (
     finding_get_for_user,
     findings_visible_to,
     qualifications_visible_to,
+    team_candidates,
 )
 from audits.serializers import (
     AuditListSerializer,
     AuditPlanSerializer,
     AuditSerializer,
+    CandidateSerializer,
     DeclarationSerializer,
     DeclarationSignSerializer,
     FindingRaiseSerializer,
     FindingSerializer,
+    ObjectionRaiseSerializer,
+    ObjectionSerializer,
     QualificationSerializer,
     ReportSerializer,
     RespondSerializer,
@@ -56,9 +60,17 @@ from audits.services import (
     trace_test_record,
     trace_test_record_direction,
 )
-from audits.services_people import qualification_delete, qualification_save
-from certification.selectors import applications_visible_to, certificates_visible_to
+from audits.services_people import (
+    objection_dismiss,
+    objection_raise,
+    objection_uphold,
+    qualification_delete,
+    qualification_save,
+)
+from certification.models import Role
+from certification.selectors import applications_visible_to, certificates_visible_to, has_role
 from core.api.views import (
+    CommentSerializer,
     Filter,
     ReadOnlyApiViewSet,
     Step,
@@ -155,6 +167,58 @@ class AuditViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet
             raise exceptions.NotFound(_("No such team member."))
         audit_team_remove(member=member, by=request.user)
         return Response(status=204)
+
+    @extend_schema(responses={200: CandidateSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def candidates(self, request, pk=None):
+        """The team picker: the body's assessors with the functions they are qualified for on
+        the planned start (scheme, client's technical area), why they may not take each role,
+        their conflicts with the client and their other audits on the same dates. Officers of
+        the body only."""
+        audit = self.get_object()
+        if not has_role(request.user, Role.CB_STAFF, audit.body):
+            raise exceptions.PermissionDenied(
+                _("Only officers of the certification body may do this.")
+            )
+        return Response(CandidateSerializer(team_candidates(audit), many=True).data)
+
+    @extend_schema(methods=["GET"], responses={200: ObjectionSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ObjectionRaiseSerializer, responses={201: ObjectionSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def objections(self, request, pk=None):
+        """The enterprise's objections to team members; the enterprise raises one (`POST`)
+        before the audit starts."""
+        audit = self.get_object()
+        if request.method == "GET":
+            rows = audit.objections.select_related("member").order_by("-created_at")
+            return Response(ObjectionSerializer(rows, many=True).data)
+        given = ObjectionRaiseSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        objection = objection_raise(audit=audit, by=request.user, **given.validated_data)
+        return Response(ObjectionSerializer(objection).data, status=201)
+
+    @extend_schema(request=CommentSerializer, responses={200: ObjectionSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"objections/(?P<objection_id>[0-9]+)/(?P<step>uphold|dismiss)",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def objection_resolve(self, request, pk=None, objection_id=None, step=None):
+        """An officer upholds (the person leaves the team) or dismisses an objection, with a
+        reason (`comment`)."""
+        audit = self.get_object()
+        objection = audit.objections.filter(pk=int(objection_id)).first()
+        if objection is None:
+            raise exceptions.NotFound(_("No such objection."))
+        service = objection_uphold if step == "uphold" else objection_dismiss
+        resolved = service(
+            objection=objection, by=request.user, comment=str(request.data.get("comment", ""))
+        )
+        return Response(ObjectionSerializer(resolved).data)
 
     # --- declarations and trace tests ------------------------------------------------------
 

@@ -42,6 +42,23 @@ class TeamMemberForm(forms.Form):
         )
 
 
+class ObjectionForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=capfirst(_("team member objected to")), queryset=User.objects.none()
+    )
+    reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label=capfirst(_("reason")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, members=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = User.objects.filter(
+            pk__in=[m.pk for m in members]
+        ).order_by("full_name", "username")
+
+
 class DeclarationForm(forms.Form):
     no_consultancy = forms.BooleanField(
         label=capfirst(_("no consultancy for the enterprise in the last two years")), required=False
@@ -57,7 +74,9 @@ class DeclarationForm(forms.Form):
     )
     statement = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("statement")), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=capfirst(_("statement")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 
@@ -84,7 +103,9 @@ class TraceTestForm(forms.Form):
     )
     note = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("note")), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=capfirst(_("note")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 
@@ -92,7 +113,8 @@ class FindingRaiseForm(forms.Form):
     severity = forms.ChoiceField(label=capfirst(_("severity")), choices=Finding.Severity.choices)
     description = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("description")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("description")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     evidence = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
@@ -109,14 +131,17 @@ class FindingRaiseForm(forms.Form):
 class FindingResponseForm(forms.Form):
     root_cause = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("root cause")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("root cause")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     correction = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("correction")), widget=forms.Textarea(attrs={"rows": 2})
+        label=capfirst(_("correction")),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     corrective_action = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("corrective action")), widget=forms.Textarea(attrs={"rows": 3})
+        label=capfirst(_("corrective action")),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     planned_completion = forms.DateField(label=capfirst(_("planned completion")), widget=_DATE)

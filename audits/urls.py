@@ -28,6 +28,16 @@ urlpatterns = [
         views.audit_team_remove_view,
         name="audit_team_remove",
     ),
+    path(
+        "audits/<int:pk>/objections/",
+        views.audit_objection_raise,
+        name="audit_objection_raise",
+    ),
+    path(
+        "audits/<int:pk>/objections/<int:objection_pk>/<str:name>/",
+        views.objection_transition,
+        name="objection_transition",
+    ),
     path("audits/<int:pk>/declaration/", views.audit_declaration, name="audit_declaration"),
     path("audits/<int:pk>/trace-tests/", views.trace_test_create, name="trace_test_record"),
     path("audits/<int:pk>/findings/", views.finding_create, name="finding_raise"),

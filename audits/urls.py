@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from audits import views
+from audits import views, views_competence
 
 app_name = "audits"
 
@@ -43,6 +43,9 @@ urlpatterns = [
     path("audits/<int:pk>/findings/", views.finding_create, name="finding_raise"),
     path("audits/<int:pk>/checklist/", views.audit_checklist, name="audit_checklist"),
     path("audits/<int:pk>/checklist/save/", views.checklist_save, name="checklist_save"),
+    path("competence/", views_competence.competence_list, name="competence_list"),
+    path("competence/new/", views_competence.competence_edit, name="competence_create"),
+    path("competence/<int:pk>/", views_competence.competence_edit, name="competence_edit"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/respond/", views.finding_respond_view, name="finding_respond"),
     path(

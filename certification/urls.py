@@ -2,7 +2,8 @@
 
 from certification.urls_applications import urlpatterns as application_urls
 from certification.urls_certificates import urlpatterns as certificate_urls
+from certification.urls_impartiality import urlpatterns as impartiality_urls
 
 app_name = "certification"
 
-urlpatterns = [*application_urls, *certificate_urls]
+urlpatterns = [*application_urls, *certificate_urls, *impartiality_urls]

@@ -30,7 +30,7 @@ def _require_officer(body: Organisation, by: User) -> None:
 def _create(model, *, by: User, body: Organisation, **fields: Any):
     _require_officer(body, by)
     record = model(body=body, recorded_by=by, **fields)
-    record.full_clean()
+    record.full_clean(exclude=["state"])  # a protected state field is never set by cleaning
     record.save()
     log_transition(record, "create", by=by, data={k: str(v) for k, v in fields.items()})
     return record
@@ -41,7 +41,7 @@ def _edit(record, *, by: User, **fields: Any):
     _require_officer(record.body, by)
     for name, value in fields.items():
         setattr(record, name, value)
-    record.full_clean()
+    record.full_clean(exclude=["state"])
     record.save(update_fields=[*fields, "updated_at"])
     log_transition(record, "edit", by=by, data={k: str(v) for k, v in fields.items()})
     return record

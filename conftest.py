@@ -34,6 +34,38 @@ def _signing_keys_in_a_temporary_folder(settings, tmp_path):
     settings.SIGNING_TSA_URL = None
 
 
+@pytest.fixture(autouse=True)
+def _standing_competence(request):
+    """The cast is competent unless a test says otherwise: every assessor, officer and decision
+    maker gets a competence record (lead auditor, technical reviewer, decision maker) for every
+    scheme, witnessed on the day they joined, whichever of person and scheme comes first.
+    Tests of the competence checks opt out with `@pytest.mark.competence_as_recorded` and
+    record exactly what they test."""
+    if request.node.get_closest_marker("competence_as_recorded"):
+        yield
+        return
+    from django.db.models.signals import post_save
+
+    from certification.models import Membership, Scheme
+    from certification.tests.factories import give_standing_competence
+
+    def on_membership(sender, instance, created, **kwargs):
+        if created:
+            give_standing_competence(memberships=[instance])
+
+    def on_scheme(sender, instance, created, **kwargs):
+        if created:
+            give_standing_competence(schemes=[instance])
+
+    post_save.connect(on_membership, sender=Membership, dispatch_uid="test_competence_m")
+    post_save.connect(on_scheme, sender=Scheme, dispatch_uid="test_competence_s")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=Membership, dispatch_uid="test_competence_m")
+        post_save.disconnect(sender=Scheme, dispatch_uid="test_competence_s")
+
+
 @pytest.fixture
 def province(db):
     return ProvinceFactory(code="gia-lai", name="Gia Lai", authority_name="Sở KH&CN tỉnh Gia Lai")

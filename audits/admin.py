@@ -7,9 +7,12 @@ from audits.models import (
     AuditTeamMember,
     Finding,
     ImpartialityDeclaration,
+    TeamObjection,
     TraceTest,
     TraceTestDirection,
+    TrainingRecord,
 )
+from audits.services_people import qualification_delete, qualification_save
 from certification.admin import WorkflowAdmin
 
 
@@ -51,11 +54,51 @@ class FindingInline(ReadOnlyInline):
 
 @admin.register(AssessorQualification)
 class AssessorQualificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "scheme", "valid_from", "valid_until", "is_lead_qualified")
-    list_filter = ("scheme", "is_lead_qualified")
+    """The competence matrix. Saved through audits.services_people (checked and logged)."""
+
+    list_display = (
+        "user",
+        "function",
+        "scheme",
+        "technical_area",
+        "valid_from",
+        "valid_until",
+        "witnessed_on",
+    )
+    list_filter = ("function", "scheme", "technical_area")
     search_fields = ("user__username", "user__full_name")
     list_select_related = ("user", "scheme")
     raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data or form.fields}
+        if change:
+            qualification_save(by=request.user, qualification=obj, **fields)
+        else:
+            saved = qualification_save(by=request.user, **fields)
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        qualification_delete(qualification=obj, by=request.user)
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(admin.ModelAdmin):
+    list_display = ("user", "title", "provider", "completed_on", "hours", "scheme")
+    list_filter = ("scheme",)
+    search_fields = ("user__username", "user__full_name", "title", "provider")
+    list_select_related = ("user", "scheme")
+    raw_id_fields = ("user",)
+
+
+@admin.register(TeamObjection)
+class TeamObjectionAdmin(WorkflowAdmin):
+    list_display = ("audit", "member", "state", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("audit__application", "audit__certificate", "member")
+
+    def has_add_permission(self, request):
+        return False  # raised by the enterprise on the audit's page or through the API
 
 
 @admin.register(Audit)

@@ -6,25 +6,29 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from audits.models import AssessorQualification, Audit, Finding
+from audits.models import Audit, Finding, Function
 from audits.selectors import (
     audit_get_for_user,
     audits_visible_to,
     finding_get_for_user,
     findings_visible_to,
     qualifications_visible_to,
+    team_candidates,
 )
 from audits.serializers import (
     AuditListSerializer,
     AuditPlanSerializer,
     AuditSerializer,
+    CandidateSerializer,
     DeclarationSerializer,
     DeclarationSignSerializer,
     FindingRaiseSerializer,
     FindingSerializer,
+    ObjectionRaiseSerializer,
+    ObjectionSerializer,
     QualificationSerializer,
     ReportSerializer,
     RespondSerializer,
@@ -56,15 +60,23 @@ from audits.services import (
     trace_test_record,
     trace_test_record_direction,
 )
-from certification.selectors import applications_visible_to, certificates_visible_to
+from audits.services_people import (
+    objection_dismiss,
+    objection_raise,
+    objection_uphold,
+    qualification_delete,
+    qualification_save,
+)
+from certification.models import Role
+from certification.selectors import applications_visible_to, certificates_visible_to, has_role
 from core.api.views import (
+    CommentSerializer,
     Filter,
     ReadOnlyApiViewSet,
     Step,
     TransitionsMixin,
     with_transitions,
 )
-from core.services import log_transition
 
 _AUDIT_RELATED = (
     "application__enterprise",
@@ -155,6 +167,58 @@ class AuditViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet
             raise exceptions.NotFound(_("No such team member."))
         audit_team_remove(member=member, by=request.user)
         return Response(status=204)
+
+    @extend_schema(responses={200: CandidateSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def candidates(self, request, pk=None):
+        """The team picker: the body's assessors with the functions they are qualified for on
+        the planned start (scheme, client's technical area), why they may not take each role,
+        their conflicts with the client and their other audits on the same dates. Officers of
+        the body only."""
+        audit = self.get_object()
+        if not has_role(request.user, Role.CB_STAFF, audit.body):
+            raise exceptions.PermissionDenied(
+                _("Only officers of the certification body may do this.")
+            )
+        return Response(CandidateSerializer(team_candidates(audit), many=True).data)
+
+    @extend_schema(methods=["GET"], responses={200: ObjectionSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ObjectionRaiseSerializer, responses={201: ObjectionSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def objections(self, request, pk=None):
+        """The enterprise's objections to team members; the enterprise raises one (`POST`)
+        before the audit starts."""
+        audit = self.get_object()
+        if request.method == "GET":
+            rows = audit.objections.select_related("member").order_by("-created_at")
+            return Response(ObjectionSerializer(rows, many=True).data)
+        given = ObjectionRaiseSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        objection = objection_raise(audit=audit, by=request.user, **given.validated_data)
+        return Response(ObjectionSerializer(objection).data, status=201)
+
+    @extend_schema(request=CommentSerializer, responses={200: ObjectionSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"objections/(?P<objection_id>[0-9]+)/(?P<step>uphold|dismiss)",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def objection_resolve(self, request, pk=None, objection_id=None, step=None):
+        """An officer upholds (the person leaves the team) or dismisses an objection, with a
+        reason (`comment`)."""
+        audit = self.get_object()
+        objection = audit.objections.filter(pk=int(objection_id)).first()
+        if objection is None:
+            raise exceptions.NotFound(_("No such objection."))
+        service = objection_uphold if step == "uphold" else objection_dismiss
+        resolved = service(
+            objection=objection, by=request.user, comment=str(request.data.get("comment", ""))
+        )
+        return Response(ObjectionSerializer(resolved).data)
 
     # --- declarations and trace tests ------------------------------------------------------
 
@@ -280,18 +344,15 @@ class FindingViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewS
         return self.created(finding_raise(by=request.user, **given.validated_data))
 
 
-# --- Assessor qualifications ---------------------------------------------------------------
+# --- Competence records (assessor qualifications) ---------------------------------------
 
 
-class AdministratorsWrite(BasePermission):
-    """Reading for anyone signed in (rows filtered by visibility); writing for administrators."""
-
-    message = "Only administrators may change assessor qualifications."
+class SignedIn(BasePermission):
+    """Anyone signed in; rows are filtered by visibility and writes decided by the service
+    (officers of the person's body, or an administrator)."""
 
     def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or request.user.is_superuser
+        return bool(request.user and request.user.is_authenticated)
 
 
 class QualificationViewSet(
@@ -300,18 +361,22 @@ class QualificationViewSet(
     mixins.DestroyModelMixin,
     ReadOnlyApiViewSet,
 ):
-    """Which scheme an assessor may audit, and lead audits of, over which period."""
+    """The competence matrix: which function (auditor, lead auditor, technical expert,
+    technical reviewer, decision maker) a person may perform under which scheme and technical
+    area, over which period, with the last witnessed audit. Officers of the person's body
+    record them."""
 
     serializer_class = QualificationSerializer
-    permission_classes = [AdministratorsWrite]
+    permission_classes = [SignedIn]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     no_conflicts = True
     filter_fields = {
         "user": Filter("user_id", "int"),
         "scheme": Filter("scheme_id", "int"),
-        "is_lead_qualified": Filter("is_lead_qualified", "bool"),
+        "function": Filter("function", choices=tuple(Function.values)),
+        "technical_area": Filter("technical_area"),
     }
-    ordering_fields = ["valid_from", "valid_until"]
+    ordering_fields = ["valid_from", "valid_until", "witnessed_on"]
     ordering = ["user_id", "-valid_from", "id"]
 
     def visible(self):
@@ -321,25 +386,12 @@ class QualificationViewSet(
         return get_object_or_404(self.visible(), pk=pk)
 
     def perform_create(self, serializer):
-        qualification = AssessorQualification(**serializer.validated_data)
-        qualification.full_clean()
-        qualification.save()
-        serializer.instance = qualification
-        log_transition(qualification, "create", by=self.request.user)
+        serializer.instance = qualification_save(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        qualification = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(qualification, name, value)
-        qualification.full_clean()
-        qualification.save(update_fields=[*serializer.validated_data, "updated_at"])
-        log_transition(
-            qualification,
-            "edit",
-            by=self.request.user,
-            data={"fields": list(serializer.validated_data)},
+        serializer.instance = qualification_save(
+            by=self.request.user, qualification=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        log_transition(instance, "delete", by=self.request.user)
-        instance.delete()
+        qualification_delete(qualification=instance, by=self.request.user)

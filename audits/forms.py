@@ -73,6 +73,23 @@ class TeamMemberForm(forms.Form):
         )
 
 
+class ObjectionForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=capfirst(_("team member objected to")), queryset=User.objects.none()
+    )
+    reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label=capfirst(_("reason")),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, members=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = User.objects.filter(
+            pk__in=[m.pk for m in members]
+        ).order_by("full_name", "username")
+
+
 class DeclarationForm(forms.Form):
     no_consultancy = forms.BooleanField(
         label=capfirst(_("no consultancy for the enterprise in the last two years")), required=False

@@ -44,6 +44,17 @@ def lead_of_audit(audit, user):
     return team_role(audit, user) == "lead"
 
 
+@rule(gettext_lazy("Only officers of the certification body may do this."))
+def body_staff_not_on_team(audit, user):
+    """An officer of the body who was not on the audit's team (in any role): nobody approves
+    the report of an audit they took part in (ISO/IEC 17065 §7.5, 17021-1 §9.5)."""
+    if not has_role(user, Role.CB_STAFF, audit.body):
+        return False
+    if team_role(audit, user) is not None:
+        return _("You were on this audit's team, so you may not approve its report.")
+    return True
+
+
 @rule(gettext_lazy("Only the audited enterprise's users may do this."))
 def enterprise_of_client(finding, user):
     return has_role(user, Role.ENTERPRISE, finding.audit.client)

@@ -1,6 +1,8 @@
 """Reads about audits: what other apps rely on (team, readiness for a decision, impartiality)
 and what a user may see, authorised where it is fetched."""
 
+from dataclasses import dataclass, field
+
 from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -298,3 +300,118 @@ def qualifications_visible_to(user: User):
         .values("user_id")
     )
     return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))
+
+
+# --- Team picker ----------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """A person the body may put on an audit's team, with what the officer must know first:
+    the functions they are qualified for (scheme, client's area, planned start), why they may
+    not take each role, their conflicts with the client, and their other audits on the dates."""
+
+    user: User
+    functions: list[str] = field(default_factory=list)
+    refusals: dict[str, str] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    other_audits: list[dict] = field(default_factory=list)
+    on_team: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.conflicts)
+
+
+def team_candidates(audit: Audit) -> list[Candidate]:
+    """The body's active assessors as candidates for `audit`'s team (a fixed number of
+    queries, whatever the number of people)."""
+    from audits.competence import (
+        FUNCTIONS_FOR_ROLE,
+        records_by_user,
+        refusal_from_records,
+        technical_area_of,
+    )
+    from audits.models import Function
+    from certification.models import ConflictDeclaration
+
+    assessors = Membership.objects.active().filter(organisation=audit.body, role=Role.ASSESSOR)
+    people = list(
+        User.objects.filter(pk__in=assessors.values("user_id"), is_active=True).order_by(
+            "full_name", "username"
+        )
+    )
+    ids = [p.pk for p in people]
+    scheme, day = audit.scheme, audit.planned_start
+    area = technical_area_of(audit.subject)
+    records = records_by_user(ids, scheme=scheme, area=area, day=day)
+    conflicts: dict[int, list[str]] = {}
+    declared = (
+        ConflictDeclaration.objects.barring(enterprise_id=audit.client.pk, scheme=scheme, day=day)
+        .filter(user_id__in=ids)
+        .order_by("pk")
+    )
+    names = {p.pk: p.get_full_name() or p.get_username() for p in people}
+    for conflict in declared:
+        conflicts.setdefault(conflict.user_id, []).append(
+            conflict.bar_reason(scheme, names[conflict.user_id])
+        )
+    application = audit.application
+    if application is not None:
+        for user_id, what in (
+            (application.technical_reviewer_id, _("Technical reviewer of this application.")),
+            (application.decision_maker_id, _("Decision maker of this application.")),
+        ):
+            if user_id in names:
+                conflicts.setdefault(user_id, []).append(what)
+    busy: dict[int, list[dict]] = {}
+    overlapping = (
+        AuditTeamMember.objects.filter(
+            user_id__in=ids,
+            audit__planned_start__lte=audit.planned_end,
+            audit__planned_end__gte=audit.planned_start,
+        )
+        .exclude(audit_id=audit.pk)
+        .exclude(audit__state__in=[Audit.State.CANCELLED, Audit.State.CLOSED])
+        .select_related("audit__application__enterprise", "audit__certificate__enterprise")
+        .order_by("audit__planned_start", "audit_id")
+    )
+    for member in overlapping:
+        other = member.audit
+        busy.setdefault(member.user_id, []).append(
+            {
+                "id": other.pk,
+                "label": f"{other.get_kind_display()} · {other.subject.number}",
+                "enterprise": other.client.name,
+                "planned_start": other.planned_start,
+                "planned_end": other.planned_end,
+                "role": member.role,
+            }
+        )
+    team = dict(audit.team.values_list("user_id", "role"))
+    labels = dict(Function.choices)
+    result = []
+    for person in people:
+        own = records.get(person.pk, [])
+        result.append(
+            Candidate(
+                user=person,
+                functions=sorted({str(labels[r.function]) for r in own if r.is_witnessed_for(day)}),
+                refusals={
+                    role: refusal_from_records(
+                        own,
+                        name=names[person.pk],
+                        functions=functions,
+                        scheme=scheme,
+                        area=area,
+                        day=day,
+                    )
+                    or ""
+                    for role, functions in FUNCTIONS_FOR_ROLE.items()
+                },
+                conflicts=conflicts.get(person.pk, []),
+                other_audits=busy.get(person.pk, []),
+                on_team=team.get(person.pk),
+            )
+        )
+    return result

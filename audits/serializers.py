@@ -8,6 +8,7 @@ from audits.models import (
     AuditTeamMember,
     Finding,
     ImpartialityDeclaration,
+    TeamObjection,
     TraceTest,
     TraceTestDirection,
 )
@@ -299,9 +300,13 @@ class RespondSerializer(CommentSerializer):
 
 
 class QualificationSerializer(serializers.ModelSerializer):
+    """One line of the competence matrix."""
+
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     scheme = serializers.PrimaryKeyRelatedField(queryset=Scheme.objects.all())
     user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    is_lead_qualified = serializers.BooleanField(read_only=True)
+    witness_due = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = AssessorQualification
@@ -310,8 +315,40 @@ class QualificationSerializer(serializers.ModelSerializer):
             "user",
             "user_name",
             "scheme",
+            "function",
+            "technical_area",
             "valid_from",
             "valid_until",
+            "witnessed_on",
+            "witness_due",
+            "training",
             "is_lead_qualified",
             "note",
         ]
+        # Checked by the model's full_clean in the service (dates in order).
+        validators = []
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.get_full_name", read_only=True)
+
+    class Meta:
+        model = TeamObjection
+        fields = ["id", "member", "member_name", "reason", "state", "resolution", "created_at"]
+        read_only_fields = fields
+
+
+class ObjectionRaiseSerializer(serializers.Serializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+
+
+class CandidateSerializer(serializers.Serializer):
+    """A person the body may put on the team, with what the officer must know first."""
+
+    user = serializers.IntegerField(source="user.pk")
+    name = serializers.CharField(source="user.get_full_name")
+    functions = serializers.ListField(child=serializers.CharField())
+    refusals = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    conflicts = serializers.ListField(child=serializers.CharField())
+    other_audits = serializers.ListField(child=serializers.DictField())

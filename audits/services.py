@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audits.competence import team_member_refusal
 from audits.links import optional_function
 from audits.models import (
-    AssessorQualification,
     Audit,
     AuditTeamMember,
     Finding,
@@ -346,9 +346,11 @@ def audit_team_add(*, audit: Audit, user: User, role: str, by: User) -> AuditTea
     Raises PermissionDenied unless `by` is an officer of the body; DomainError when the audit
     is no longer planned, when `user` is the decision maker or technical reviewer of the
     application (`impartiality_conflict`) or has declared a conflict with the client
-    (`conflict_declared`), or a lead holds no valid lead qualification for the scheme on the
-    planned start (`lead_not_qualified`); ValidationError when `user` is not an assessor of
-    the body, is already on the team, or a second lead is named.
+    (`conflict_declared`: a tie that has not ended, or ended within the scheme's cooling-off),
+    or `user` holds no competence record for the role, the scheme and the client's technical
+    area valid on the planned start, with a witnessed audit in the last 3 years for auditors
+    (`lead_not_qualified` / `member_not_qualified`); ValidationError when `user` is not an
+    assessor of the body, is already on the team, or a second lead is named.
     """
     audit = _locked_audit(audit)
     _require_body_staff(audit, by)
@@ -374,32 +376,25 @@ def audit_team_add(*, audit: Audit, user: User, role: str, by: User) -> AuditTea
             % {"name": user.get_full_name()},
             code="impartiality_conflict",
         )
-    if (
-        ConflictDeclaration.objects.filter(user=user, enterprise=audit.client)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=clock.today()))
-        .exists()
-    ):
+    conflict = (
+        ConflictDeclaration.objects.barring(enterprise_id=audit.client.pk, scheme=audit.scheme)
+        .filter(user=user)
+        .order_by("-pk")
+        .first()
+    )
+    if conflict is not None:
         raise DomainError(
-            _("%(name)s has declared a conflict of interest with this client.")
-            % {"name": user.get_full_name()},
-            code="conflict_declared",
+            conflict.bar_reason(audit.scheme, user.get_full_name()), code="conflict_declared"
         )
     team = {m.user_id: m.role for m in audit.team.all()}
     if user.pk in team:
         raise ValidationError({"user": _("This person is already on the team.")})
-    if role == AuditTeamMember.Role.LEAD:
-        if AuditTeamMember.Role.LEAD in team.values():
-            raise ValidationError({"role": _("The team already has a lead assessor.")})
-        if (
-            not AssessorQualification.objects.valid_on(audit.planned_start)
-            .filter(user=user, scheme=audit.scheme, is_lead_qualified=True)
-            .exists()
-        ):
-            raise DomainError(
-                _("%(name)s holds no valid qualification to lead audits under %(scheme)s.")
-                % {"name": user.get_full_name(), "scheme": audit.scheme},
-                code="lead_not_qualified",
-            )
+    if role == AuditTeamMember.Role.LEAD and AuditTeamMember.Role.LEAD in team.values():
+        raise ValidationError({"role": _("The team already has a lead assessor.")})
+    reason = team_member_refusal(audit, user, role, audit.planned_start)
+    if reason:
+        code = "lead_not_qualified" if role == AuditTeamMember.Role.LEAD else "member_not_qualified"
+        raise DomainError(reason, code=code)
     member = AuditTeamMember.objects.create(audit=audit, user=user, role=role)
     assign_perm(VIEW_AUDIT, user, audit)
     log_transition(
@@ -451,7 +446,8 @@ def declaration_sign(
     declaration for the audited enterprise; logged on the audit. A declaration that admits a
     tie is recorded as signed; the audit cannot start until that person is replaced.
 
-    Raises PermissionDenied when `by` is not on the team; DomainError once the audit started.
+    Raises PermissionDenied when `by` is not on the team; DomainError once the audit started,
+    or when `by` is no longer competent for their role today (`member_not_qualified`).
     """
     audit = _locked_audit(audit)
     if team_role(audit, by) is None:
@@ -459,6 +455,9 @@ def declaration_sign(
     _require_state(
         audit, (Audit.State.PLANNED,), _("Declarations are signed before the audit starts.")
     )
+    reason = team_member_refusal(audit, by, team_role(audit, by), clock.today())
+    if reason:
+        raise DomainError(reason, code="member_not_qualified")
     answers = {
         "no_consultancy": bool(no_consultancy),
         "no_employment": bool(no_employment),
@@ -486,7 +485,8 @@ def declaration_sign(
 def audit_start(*, audit: Audit, by: User, comment: str = "") -> Audit:
     """The lead starts the audit (records the start date).
 
-    Guards (DomainError): `declarations_missing`, `lead_missing`, `lead_not_qualified`, and for
+    Guards (DomainError): `declarations_missing`, `lead_missing`, `lead_not_qualified` /
+    `member_not_qualified` (each member's competence today), `objection_open`, and for
     a stage 2 `stage1_not_closed` / `stage1_too_old`. PermissionDenied unless `by` leads it.
     """
     return execute(audit, "start", by=by, comment=comment, prepare=lambda a: ["actual_start"])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from audits import views, views_calendar
+from audits import views, views_calendar, views_competence
 
 app_name = "audits"
 
@@ -35,11 +35,24 @@ urlpatterns = [
         views.audit_team_remove_view,
         name="audit_team_remove",
     ),
+    path(
+        "audits/<int:pk>/objections/",
+        views.audit_objection_raise,
+        name="audit_objection_raise",
+    ),
+    path(
+        "audits/<int:pk>/objections/<int:objection_pk>/<str:name>/",
+        views.objection_transition,
+        name="objection_transition",
+    ),
     path("audits/<int:pk>/declaration/", views.audit_declaration, name="audit_declaration"),
     path("audits/<int:pk>/trace-tests/", views.trace_test_create, name="trace_test_record"),
     path("audits/<int:pk>/findings/", views.finding_create, name="finding_raise"),
     path("audits/<int:pk>/checklist/", views.audit_checklist, name="audit_checklist"),
     path("audits/<int:pk>/checklist/save/", views.checklist_save, name="checklist_save"),
+    path("competence/", views_competence.competence_list, name="competence_list"),
+    path("competence/new/", views_competence.competence_edit, name="competence_create"),
+    path("competence/<int:pk>/", views_competence.competence_edit, name="competence_edit"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/respond/", views.finding_respond_view, name="finding_respond"),
     path(

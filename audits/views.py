@@ -21,12 +21,18 @@ from audits.forms import (
     DeclarationForm,
     FindingRaiseForm,
     FindingResponseForm,
+    ObjectionForm,
     TeamMemberForm,
     TraceTestForm,
 )
-from audits.models import TRACE_TEST_KINDS, Audit, AuditTeamMember, Finding
+from audits.models import TRACE_TEST_KINDS, Audit, AuditTeamMember, Finding, TeamObjection
 from audits.rules import assessor_on_team
-from audits.selectors import audit_get_for_user, audits_visible_to, findings_visible_to
+from audits.selectors import (
+    audit_get_for_user,
+    audits_visible_to,
+    findings_visible_to,
+    team_candidates,
+)
 from audits.services import (
     _KINDS_FOR_APPLICATION,
     _KINDS_FOR_CERTIFICATE,
@@ -48,6 +54,7 @@ from audits.services import (
     finding_verify,
     trace_test_record,
 )
+from audits.services_people import objection_dismiss, objection_raise, objection_uphold
 from certification.models import Role
 from certification.selectors import (
     application_get_for_user,
@@ -276,6 +283,17 @@ def _audit_context(request: HttpRequest, audit: Audit, **forms) -> dict:
         context["team_form"] = forms.get("team_form") or TeamMemberForm(
             body=audit.body, exclude_user_ids=[m.user_id for m in team]
         )
+        context["candidates"] = team_candidates(audit)
+    objections = list(audit.objections.select_related("member").order_by("-created_at"))
+    if objections and (is_staff or has_role(user, Role.ENTERPRISE, audit.client)):
+        context["objections"] = [
+            (o, transitions_for(o, user) if o.state == TeamObjection.State.OPEN else [])
+            for o in objections
+        ]
+    if planned and team and has_role(user, Role.ENTERPRISE, audit.client):
+        context["objection_form"] = forms.get("objection_form") or ObjectionForm(
+            members=[m.user for m in team]
+        )
     if my_role is not None and planned:
         mine = declarations.get(user.pk)
         initial = (
@@ -397,6 +415,46 @@ def audit_team_remove_view(request: HttpRequest, pk: int, member_pk: int) -> Htt
         return _refused(request, exc.message, 409, next_url)
     messages.success(request, _("The team was updated."))
     return HttpResponseRedirect(next_url)
+
+
+OBJECTION_ACTIONS: Actions = {
+    "uphold": lambda o, by, data: objection_uphold(
+        objection=o, by=by, comment=data.get("comment", "")
+    ),
+    "dismiss": lambda o, by, data: objection_dismiss(
+        objection=o, by=by, comment=data.get("comment", "")
+    ),
+}
+
+
+@login_required
+@require_POST
+def audit_objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audited enterprise objects to a team member, with a reason (before the start)."""
+    audit = audit_get_for_user(request.user, pk)
+    form = ObjectionForm(request.POST, members=[m.user for m in audit.team.select_related("user")])
+    return _form_post(
+        request,
+        audit,
+        "objection_form",
+        form,
+        lambda data: objection_raise(
+            audit=audit, member=data["member"], reason=data["reason"], by=request.user
+        ),
+        _("Your objection was recorded: the body will answer it before the audit starts."),
+        "team",
+    )
+
+
+@login_required
+@require_POST
+def objection_transition(request: HttpRequest, pk: int, objection_pk: int, name: str):
+    """An officer upholds or dismisses an objection to a team member."""
+    audit = audit_get_for_user(request.user, pk)
+    objection = get_object_or_404(TeamObjection, pk=objection_pk, audit=audit)
+    return run_transition(
+        request, objection, name, OBJECTION_ACTIONS, next_url=_audit_url(audit, "team")
+    )
 
 
 @login_required

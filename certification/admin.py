@@ -221,3 +221,6 @@ class StopUseNoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from certification import admin_impartiality  # noqa: E402, F401  (registers its admins)

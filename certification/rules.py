@@ -18,11 +18,15 @@ def _on_team(application, user) -> bool:
 
 
 def _declared_conflict(application, user) -> bool:
+    """A conflict `user` declared with the enterprise that still bars them: not ended, or ended
+    within the scheme's cooling-off."""
     from certification.models.applications import ConflictDeclaration
 
     return (
-        ConflictDeclaration.objects.filter(user_id=user.pk, enterprise_id=application.enterprise_id)
-        .in_force()
+        ConflictDeclaration.objects.barring(
+            enterprise_id=application.enterprise_id, scheme=application.scheme
+        )
+        .filter(user_id=user.pk)
         .exists()
     )
 
@@ -58,6 +62,11 @@ def body_staff_as_technical_reviewer(application, user):
         return _(
             "You were on an audit team of this application, so you may not review it technically."
         )
+    if _declared_conflict(application, user):
+        return _(
+            "You declared a conflict of interest with this enterprise (or the cooling-off after "
+            "it has not passed), so you may not review its application."
+        )
     return True
 
 
@@ -73,7 +82,8 @@ def impartial_decision_maker(application, user):
         return _("You reviewed this application technically, so you may not decide it.")
     if _declared_conflict(application, user):
         return _(
-            "You declared a conflict of interest with this enterprise, so you may not decide it."
+            "You declared a conflict of interest with this enterprise (or the cooling-off after "
+            "it has not passed), so you may not decide it."
         )
     return True
 

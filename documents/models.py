@@ -56,6 +56,9 @@ OWNER_MODELS: dict[str, str] = {
     "audit": "audits.Audit",
     "finding": "audits.Finding",
     "trace_test": "audits.TraceTest",
+    "qualification": "audits.AssessorQualification",
+    "impartiality_risk": "certification.ImpartialityRisk",
+    "committee_meeting": "certification.CommitteeMeeting",
 }
 
 

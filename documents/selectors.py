@@ -53,16 +53,27 @@ def _owner_selectors() -> dict:
         certificates_visible_to,
         registrations_visible_to,
     )
+    from certification.selectors_impartiality import (
+        meetings_visible_to,
+        risks_visible_to,
+    )
 
     selectors = {
         "certification.Application": applications_visible_to,
         "certification.Certificate": certificates_visible_to,
         "certification.BodyRegistration": registrations_visible_to,
+        "certification.ImpartialityRisk": risks_visible_to,
+        "certification.CommitteeMeeting": meetings_visible_to,
     }
     try:
-        from audits.selectors import audits_visible_to, findings_visible_to
+        from audits.selectors import (
+            audits_visible_to,
+            findings_visible_to,
+            qualifications_visible_to,
+        )
     except ImportError:
         return selectors
+    selectors["audits.AssessorQualification"] = qualifications_visible_to
     selectors["audits.Audit"] = audits_visible_to
     selectors["audits.Finding"] = findings_visible_to
     selectors["audits.TraceTest"] = _trace_tests_visible_to

@@ -48,7 +48,9 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     - body registration and certificate: the body's staff;
     - audit: assessors on the audit team;
     - finding: the audited enterprise's users, and assessors on the audit team;
-    - trace test: assessors on the audit team (the evidence of the trace).
+    - trace test: assessors on the audit team (the evidence of the trace);
+    - competence record: officers of a body where the person works;
+    - impartiality risk and committee meeting: the body's officers.
     """
     if not user.is_authenticated or not user.is_active:
         return False
@@ -64,6 +66,12 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     if isinstance(owner, BodyRegistration | Certificate):
         return has_role(user, Role.CB_STAFF, owner.body)
     label = owner._meta.label
+    if label in ("certification.ImpartialityRisk", "certification.CommitteeMeeting"):
+        return has_role(user, Role.CB_STAFF, owner.body)
+    if label == "audits.AssessorQualification":
+        from audits.services_people import may_manage_competence
+
+        return may_manage_competence(user, owner.user)
     if label == "audits.Audit":
         _enterprise, body = audit_parties(owner)
         return has_role(user, Role.ASSESSOR, body) and _on_audit_team(owner, user)

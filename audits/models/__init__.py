@@ -5,7 +5,8 @@ from audits.models.audits import (
     ImpartialityDeclaration,
 )
 from audits.models.findings import Finding
-from audits.models.qualifications import AssessorQualification
+from audits.models.objections import TeamObjection
+from audits.models.qualifications import AssessorQualification, Function, TrainingRecord
 from audits.models.trace_tests import TraceTest, TraceTestDirection
 
 __all__ = [
@@ -14,7 +15,10 @@ __all__ = [
     "Audit",
     "AuditTeamMember",
     "Finding",
+    "Function",
     "ImpartialityDeclaration",
+    "TeamObjection",
     "TraceTest",
     "TraceTestDirection",
+    "TrainingRecord",
 ]

@@ -11,7 +11,6 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from audits import rules
 from audits.links import count_of, optional_function
-from audits.models.qualifications import AssessorQualification
 from certification import rules as certification_rules
 from certification.models import Application, Certificate, Organisation, Scheme
 from core.clock import today
@@ -53,21 +52,37 @@ def declarations_signed(audit):
 
 @guard("lead_missing", gettext_lazy("The team needs exactly one lead assessor."))
 def lead_qualified(audit):
+    """Exactly one lead, and every member competent for their role today (competence
+    matrix: function, scheme and technical area, validity, witnessed audit)."""
+    from audits.competence import team_member_refusal, team_refusals
+
     leads = list(audit.team.filter(role=AuditTeamMember.Role.LEAD).select_related("user"))
     if len(leads) != 1:
         return False
-    lead = leads[0]
-    qualified = (
-        AssessorQualification.objects.valid_on(today())
-        .filter(user_id=lead.user_id, scheme=audit.scheme, is_lead_qualified=True)
-        .exists()
+    day = today()
+    lead_reason = team_member_refusal(audit, leads[0].user, AuditTeamMember.Role.LEAD, day)
+    if lead_reason:
+        return DomainError(lead_reason, code="lead_not_qualified")
+    reasons = team_refusals(audit, day)
+    if reasons:
+        return DomainError(" ".join(reasons), code="member_not_qualified")
+    return True
+
+
+@guard("objection_open", gettext_lazy("The enterprise's objection to a team member is open."))
+def no_open_objection(audit):
+    open_objections = list(
+        audit.objections.filter(state="open").select_related("member").order_by("pk")
     )
-    if qualified:
+    if not open_objections:
         return True
     return DomainError(
-        _("%(name)s holds no valid qualification to lead audits under %(scheme)s today.")
-        % {"name": lead.user.get_full_name(), "scheme": audit.scheme},
-        code="lead_not_qualified",
+        _(
+            "The enterprise objected to %(names)s: an officer must resolve the objection "
+            "before the audit starts."
+        )
+        % {"names": ", ".join(o.member.get_full_name() for o in open_objections)},
+        code="objection_open",
     )
 
 
@@ -389,7 +404,12 @@ class Audit(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.PLANNED,
         target=State.IN_PROGRESS,
-        conditions=[declarations_signed, lead_qualified, stage1_closed_recently],
+        conditions=[
+            declarations_signed,
+            lead_qualified,
+            no_open_objection,
+            stage1_closed_recently,
+        ],
         permission=rules.lead_of_audit,
         custom={"label": gettext_lazy("Start the audit")},
     )
@@ -414,7 +434,7 @@ class Audit(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.REPORT_SUBMITTED,
         target=State.CLOSED,
-        permission=certification_rules.body_staff,
+        permission=rules.body_staff_not_on_team,
         custom={"label": gettext_lazy("Approve the report")},
     )
     def approve_report(self):

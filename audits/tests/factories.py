@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from audits.competence import team_member_refusal
 from audits.models import TRACE_TEST_KINDS, AssessorQualification, Audit, TraceTest
 from audits.services import (
     audit_approve_report,
@@ -49,7 +50,8 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     scheme = factory.SubFactory(SchemeFactory)
     valid_from = datetime.date(2020, 1, 1)
     valid_until = None
-    is_lead_qualified = True
+    function = "lead"
+    witnessed_on = factory.LazyFunction(today)
 
 
 def application_in_evaluation(
@@ -118,11 +120,7 @@ def planned_audit(
     )
     team = list(members)
     if lead is not None:
-        if (
-            not AssessorQualification.objects.valid_on(today())
-            .filter(user=lead, scheme=audit.scheme, is_lead_qualified=True)
-            .exists()
-        ):
+        if team_member_refusal(audit, lead, "lead", today()):
             QualificationFactory(user=lead, scheme=audit.scheme)
         team.insert(0, (lead, "lead"))
     for user, role in team:

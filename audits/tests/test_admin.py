@@ -3,6 +3,7 @@ import pytest
 from audits.models import AuditTeamMember, Finding, ImpartialityDeclaration
 from audits.services import finding_raise
 from audits.tests.factories import record_trace_test
+from core.services import history_of
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,7 @@ def test_an_administrator_reads_an_audit_and_its_records_but_edits_no_state(
     assert (finding.severity, finding.state) == ("minor", Finding.State.OPEN)
 
 
+@pytest.mark.competence_as_recorded
 def test_an_administrator_records_an_assessor_qualification(client, admin_user, member, scheme):
     client.force_login(admin_user)
     response = client.post(
@@ -40,9 +42,13 @@ def test_an_administrator_records_an_assessor_qualification(client, admin_user, 
             "scheme": scheme.pk,
             "valid_from": "2026-01-01",
             "valid_until": "2028-12-31",
-            "is_lead_qualified": "on",
+            "function": "lead",
+            "technical_area": "crop",
+            "witnessed_on": "2025-11-20",
             "note": "Khóa đào tạo chuyên gia trưởng 2025.",
         },
     )
     assert response.status_code == 302
-    assert member.qualifications.get().is_lead_qualified
+    record = member.qualifications.get()
+    assert (record.function, record.technical_area) == ("lead", "crop")
+    assert history_of(record).get().transition == "create"

@@ -224,18 +224,30 @@ def test_audit_and_finding_lists_do_not_grow_in_queries(
 # --- Assessor qualifications -------------------------------------------------------------------
 
 
-def test_body_staff_read_their_assessors_qualifications_and_only_admins_write(
+@pytest.mark.competence_as_recorded
+def test_body_staff_read_and_write_their_peoples_competence_records(
     cb_staff, lead_assessor, outsider, admin_user, scheme
 ):
+    """Officers of the body record the competence of its people (before: administrators
+    only); a person of no body of theirs stays out of reach."""
     qualification = QualificationFactory(user=lead_assessor, scheme=scheme)
     QualificationFactory(user=outsider, scheme=scheme)
     listed = api_as(cb_staff).get(f"{API}/assessor-qualifications/").json()
     assert [q["id"] for q in listed["results"]] == [qualification.pk]
-    new = {"user": lead_assessor.pk, "scheme": scheme.pk, "valid_from": "2026-01-01"}
-    refused = api_as(cb_staff).post(f"{API}/assessor-qualifications/", new, format="json")
+    assert listed["results"][0]["function"] == "lead"
+    stranger = {"user": outsider.pk, "scheme": scheme.pk, "valid_from": "2026-01-01"}
+    refused = api_as(cb_staff).post(f"{API}/assessor-qualifications/", stranger, format="json")
     assert refused.status_code == 403
-    created = api_as(admin_user).post(f"{API}/assessor-qualifications/", new, format="json")
+    new = {
+        "user": lead_assessor.pk,
+        "scheme": scheme.pk,
+        "function": "technical_expert",
+        "technical_area": "aquaculture",
+        "valid_from": "2026-01-01",
+    }
+    created = api_as(cb_staff).post(f"{API}/assessor-qualifications/", new, format="json")
     assert created.status_code == 201
+    assert created.json()["technical_area"] == "aquaculture"
     backwards = api_as(admin_user).patch(
         f"{API}/assessor-qualifications/{created.json()['id']}/",
         {"valid_until": "2025-01-01"},
@@ -257,6 +269,7 @@ def test_an_observation_is_acknowledged_by_the_enterprise(stage1, lead_assessor,
     assert (response.status_code, response.json()["state"]) == (200, "closed")
 
 
+@pytest.mark.competence_as_recorded
 def test_qualification_list_queries_do_not_grow(cb_staff, body, scheme, admin_user):
     from certification.models import Role
     from certification.tests.factories import UserFactory, grant

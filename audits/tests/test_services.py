@@ -224,11 +224,12 @@ def test_a_person_is_on_a_team_once_and_a_team_has_one_lead(
     assert planned_stage1.team.count() == 3
 
 
+@pytest.mark.competence_as_recorded
 def test_a_lead_without_a_valid_lead_qualification_is_refused(
     application, cb_staff, other_assessor, scheme
 ):
     audit = plan_stage1(application, cb_staff)
-    QualificationFactory(user=other_assessor, scheme=scheme, is_lead_qualified=False)
+    QualificationFactory(user=other_assessor, scheme=scheme, function="auditor")
     with pytest.raises(DomainError) as exc:
         audit_team_add(audit=audit, user=other_assessor, role="lead", by=cb_staff)
     assert exc.value.code == "lead_not_qualified"
@@ -357,6 +358,7 @@ def test_start_needs_a_lead(application, cb_staff, member, lead_assessor):
     assert exc.value.code == "lead_missing"
 
 
+@pytest.mark.competence_as_recorded
 def test_start_needs_the_lead_qualified_on_the_day_it_starts(
     application, cb_staff, lead_assessor, scheme
 ):

@@ -6,6 +6,12 @@ from certification.models.applications import (
     SupplyChainStage,
 )
 from certification.models.certificates import Certificate, StopUseNotice
+from certification.models.impartiality import (
+    BodyConflict,
+    CommitteeDecision,
+    CommitteeMeeting,
+    ImpartialityRisk,
+)
 from certification.models.organisations import (
     ROLE_PERMISSIONS,
     Membership,
@@ -22,12 +28,16 @@ __all__ = [
     "ROLE_PERMISSIONS",
     "Appeal",
     "Application",
+    "BodyConflict",
     "BodyRegistration",
     "Certificate",
+    "CommitteeDecision",
+    "CommitteeMeeting",
     "Complaint",
     "ConflictDeclaration",
     "Decision",
     "DocumentType",
+    "ImpartialityRisk",
     "Membership",
     "MembershipQuerySet",
     "Organisation",

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -79,6 +80,42 @@ def body_registered_for_scheme(application) -> bool:
     from certification.models.registrations import BodyRegistration
 
     return BodyRegistration.objects.active_for(application.body_id, application.scheme_id).exists()
+
+
+@guard(
+    "body_conflict",
+    gettext_lazy("The body has a recorded conflict of interest with this enterprise."),
+)
+def no_body_conflict(application):
+    """The body (or a related body) has not consulted the client, and shares no owners with it,
+    within the scheme's cooling-off (ISO/IEC 17021-1 §5.2.5-5.2.7)."""
+    from certification.models.impartiality import BodyConflict
+
+    conflict = (
+        BodyConflict.objects.barring(
+            body_id=application.body_id,
+            enterprise_id=application.enterprise_id,
+            day=today(),
+            years=application.scheme.cooling_off_years,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if conflict is None:
+        return True
+    return DomainError(
+        _(
+            "%(body)s may not certify this enterprise: %(kind)s (%(description)s). It is barred "
+            "until %(years)d years after the relation ends."
+        )
+        % {
+            "body": application.body,
+            "kind": conflict.get_kind_display().lower(),
+            "description": conflict.description,
+            "years": application.scheme.cooling_off_years,
+        },
+        code="body_conflict",
+    )
 
 
 def renewal_blocker(kind: str, certificate) -> DomainError | None:
@@ -538,6 +575,7 @@ class Application(FSMModelMixin, TimeStampedModel):
         target=State.IN_EVALUATION,
         conditions=[
             body_registered_for_scheme,
+            no_body_conflict,
             renewal_possible,
             previous_certificate_valid,
             transfer_reviewed,
@@ -672,11 +710,27 @@ class Decision(TimeStampedModel):
         return f"{self.application} · {self.get_outcome_display()}"
 
 
+def cooling_off_start(day: datetime.date, years: int) -> datetime.date:
+    """Ties that ended after this day still bar a person or body on `day`."""
+    return day - relativedelta(years=years)
+
+
 class ConflictDeclarationQuerySet(models.QuerySet):
-    def in_force(self, day: datetime.date | None = None) -> "ConflictDeclarationQuerySet":
-        """Declarations still relevant on `day` (today by default): not ended, or ending later."""
+    def in_force(
+        self, day: datetime.date | None = None, *, cooling_off_years: int = 0
+    ) -> "ConflictDeclarationQuerySet":
+        """Declarations that still bar the person on `day` (today by default): the tie has
+        not ended, or ended less than `cooling_off_years` before `day`."""
         day = day or today()
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        return self.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=cooling_off_start(day, cooling_off_years))
+        )
+
+    def barring(self, *, enterprise_id: int, scheme, day: datetime.date | None = None):
+        """The declarations with `enterprise_id` that bar a person under `scheme`'s cooling-off."""
+        return self.filter(enterprise_id=enterprise_id).in_force(
+            day, cooling_off_years=scheme.cooling_off_years
+        )
 
 
 class ConflictDeclaration(TimeStampedModel):
@@ -698,7 +752,15 @@ class ConflictDeclaration(TimeStampedModel):
     description = models.TextField(
         gettext_lazy("nature of the conflict"), max_length=TEXT_MAX_LENGTH
     )
-    ended_on = models.DateField(gettext_lazy("no longer relevant from"), null=True, blank=True)
+    ended_on = models.DateField(
+        gettext_lazy("relation ended on"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy(
+            "The person is barred until the scheme's cooling-off period after this day has "
+            "passed (2 years by default)."
+        ),
+    )
 
     objects = ConflictDeclarationQuerySet.as_manager()
 
@@ -709,3 +771,23 @@ class ConflictDeclaration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.enterprise}"
+
+    def bar_reason(self, scheme: Scheme, name: str | None = None) -> str:
+        """Why this declaration bars its person from the client's files under `scheme`."""
+        name = name or self.user.get_full_name()
+        if self.ended_on is None:
+            return _("%(name)s has declared a conflict of interest with this client: %(what)s.") % {
+                "name": name,
+                "what": self.description,
+            }
+        until = self.ended_on + relativedelta(years=scheme.cooling_off_years)
+        return _(
+            "%(name)s had a tie with this client (%(what)s) that ended on %(ended)s: under the "
+            "scheme's %(years)d-year cooling-off they may not act for it before %(until)s."
+        ) % {
+            "name": name,
+            "what": self.description,
+            "ended": date_format(self.ended_on, "SHORT_DATE_FORMAT"),
+            "years": scheme.cooling_off_years,
+            "until": date_format(until, "SHORT_DATE_FORMAT"),
+        }

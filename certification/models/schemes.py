@@ -101,6 +101,15 @@ class Scheme(TimeStampedModel):
     minors_per_section_warning = models.PositiveSmallIntegerField(
         _("minors in one section that may be raised to a major"), default=3
     )
+    cooling_off_years = models.PositiveSmallIntegerField(
+        _("cooling-off after a relation with a client (years)"),
+        default=2,
+        help_text=_(
+            "A person or the body that consulted, worked for or had another tie with a client "
+            "may not audit, review or decide its files until this long after the tie ended "
+            "(ISO/IEC 17021-1 §5.2)."
+        ),
+    )
     appeal_days = models.PositiveSmallIntegerField(_("days to lodge an appeal"), default=30)
     registration_validity_years = models.PositiveSmallIntegerField(
         _("body registration validity (years)"), default=5

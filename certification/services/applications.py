@@ -339,10 +339,13 @@ def application_accept(
 def application_submit_for_decision(
     *, application: Application, by: User, technical_review_note: str, comment: str = ""
 ) -> Application:
-    """The technical review: `by` (an officer not on any audit team of the file) records the
-    note; guards: the audits, trace test and findings the decision needs."""
+    """The technical review: `by` (an officer not on any audit team of the file, without a
+    conflict with the enterprise) records the note; guards: the audits, trace test and findings
+    the decision needs. DomainError (`technical_reviewer_not_qualified`) when `by` holds no
+    competence record as technical reviewer for the scheme and the client's area today."""
 
     def prepare(app: Application) -> list[str]:
+        _require_competence(app, by, "technical_reviewer")
         app.technical_reviewer = by
         app.technical_review_note = technical_review_note.strip()
         return ["technical_reviewer", "technical_review_note"]
@@ -367,13 +370,27 @@ def application_withdraw(*, application: Application, by: User, comment: str = "
     return execute(application, "withdraw", by=by, comment=comment)
 
 
+def _require_competence(application: Application, by: User, function: str) -> list[str]:
+    """Raise DomainError (`<function>_not_qualified`, 409) unless `by` holds a competence
+    record for `function` under the application's scheme and its client's technical area,
+    valid today. Runs once state, guards and permission have passed."""
+    from audits.competence import application_refusal
+
+    reason = application_refusal(application, by, function, today())
+    if reason:
+        raise DomainError(reason, code=f"{function}_not_qualified")
+    return []
+
+
 def application_grant(*, application: Application, by: User, comment: str = "") -> Certificate:
     """Grant certification: the decision is recorded (numbered) and the certificate issued —
     or, for a scope extension or reduction, the renewed certificate re-issued as a new version
     with the application's scope; for a transfer, issued until the previous body's certificate
     would have expired; or, for a
     recertification of a certificate that expired within the restoration window, that
-    certificate restored from the decision's date. Returns it."""
+    certificate restored from the decision's date. Returns it. DomainError
+    (`decision_maker_not_qualified`) when `by` holds no competence record as decision maker for
+    the scheme and the client's area today."""
     from certification.services.certificates import (
         certificate_issue,
         certificate_reissue,
@@ -407,7 +424,14 @@ def application_grant(*, application: Application, by: User, comment: str = "") 
         else:
             issued.append(certificate_issue(application=app, decision=decision, by=by))
 
-    execute(application, "grant", by=by, comment=comment, after=after)
+    execute(
+        application,
+        "grant",
+        by=by,
+        comment=comment,
+        prepare=lambda app: _require_competence(app, by, "decision_maker"),
+        after=after,
+    )
     return issued[0]
 
 
@@ -418,7 +442,14 @@ def application_refuse(*, application: Application, by: User, comment: str) -> A
     def after(app: Application, entry) -> None:
         decision_record(application=app, by=by, outcome=Decision.Outcome.REFUSED, reasons=comment)
 
-    return execute(application, "refuse", by=by, comment=comment, after=after)
+    return execute(
+        application,
+        "refuse",
+        by=by,
+        comment=comment,
+        prepare=lambda app: _require_competence(app, by, "decision_maker"),
+        after=after,
+    )
 
 
 @transaction.atomic
@@ -453,13 +484,17 @@ def application_assign_decision_maker(
     elif decision_maker.pk == application.technical_reviewer_id:
         reason = _("This person reviewed the application technically.")
     elif (
-        ConflictDeclaration.objects.filter(user=decision_maker, enterprise=application.enterprise)
-        .in_force()
+        ConflictDeclaration.objects.barring(
+            enterprise_id=application.enterprise_id, scheme=application.scheme
+        )
+        .filter(user=decision_maker)
         .exists()
     ):
         reason = _("This person declared a conflict of interest with the enterprise.")
     else:
-        reason = ""
+        from audits.competence import application_refusal
+
+        reason = application_refusal(application, decision_maker, "decision_maker", today()) or ""
     if reason:
         raise ValidationError({"decision_maker": reason})
     application.decision_maker = decision_maker

@@ -69,6 +69,41 @@ def grant(user: User, role: str, scope, *, by: User) -> User:
     return user
 
 
+# The competence record each role is given by `give_standing_competence`.
+STANDING_FUNCTION = {
+    Role.ASSESSOR: "lead",
+    Role.CB_STAFF: "technical_reviewer",
+    Role.DECISION_MAKER: "decision_maker",
+}
+
+
+def give_standing_competence(*, memberships=None, schemes=None) -> None:
+    """Competence records (every technical area, from 2000, witnessed today) for the given
+    memberships under every scheme, or for every current membership under the given schemes."""
+    import datetime
+
+    from audits.models import AssessorQualification
+    from certification.models import Membership, Scheme
+    from core.clock import today
+
+    if memberships is None:
+        memberships = Membership.objects.active().filter(role__in=list(STANDING_FUNCTION))
+    schemes = list(Scheme.objects.all()) if schemes is None else schemes
+    rows = [
+        AssessorQualification(
+            user_id=m.user_id,
+            scheme=scheme,
+            function=STANDING_FUNCTION[m.role],
+            valid_from=datetime.date(2000, 1, 1),
+            witnessed_on=today(),
+        )
+        for m in memberships
+        if m.role in STANDING_FUNCTION
+        for scheme in schemes
+    ]
+    AssessorQualification.objects.bulk_create(rows)
+
+
 class SchemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "certification.Scheme"

@@ -644,15 +644,24 @@ def test_a_conflict_that_ends_in_the_future_still_prevents_the_assignment(
     assignment_refused(decision_pending, decider, cb_staff)
 
 
-def test_a_conflict_that_has_ended_no_longer_prevents_the_assignment(
+def test_a_conflict_that_ended_within_the_cooling_off_still_prevents_the_assignment(
     decision_pending, decider, enterprise, cb_staff
 ):
-    ConflictDeclaration.objects.create(
+    """Issue 15, problem 2: a consultancy that ended last month used to block no one; the
+    scheme's cooling-off (2 years by default) now counts from the end of the relation."""
+    conflict = ConflictDeclaration.objects.create(
         user=decider,
         enterprise=enterprise,
-        description="Tư vấn năm 2022.",
-        ended_on=today() - datetime.timedelta(days=1),
+        description="Tư vấn xây dựng hệ thống truy xuất.",
+        ended_on=today() - datetime.timedelta(days=30),
     )
+    with pytest.raises(ValidationError) as exc:
+        application_assign_decision_maker(
+            application=decision_pending, decision_maker=decider, by=cb_staff
+        )
+    assert "decision_maker" in exc.value.message_dict
+    conflict.ended_on = today() - relativedelta(years=2, days=1)
+    conflict.save(update_fields=["ended_on"])
     assigned = application_assign_decision_maker(
         application=decision_pending, decision_maker=decider, by=cb_staff
     )

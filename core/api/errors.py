@@ -45,14 +45,21 @@ DOMAIN_CODES: dict[str, str] = {
     "conflict_declared": "A team member declared a conflict of interest.",
     "documents_missing": "Required documents are missing.",
     "impartiality_conflict": "An impartiality conflict prevents this.",
+    "decision_maker_not_qualified": "The decision maker holds no valid competence record for "
+    "the scheme and the client's technical area.",
     "lead_not_qualified": "The lead assessor is not qualified for the scheme.",
+    "member_not_qualified": "A team member holds no valid competence record for the role, the "
+    "scheme and the client's technical area, or their witnessed audit is overdue.",
     "membership_ended": "The membership has ended.",
     "not_a_transfer": "Only a transfer application has a pre-transfer review.",
     "not_editable": "The object can no longer be changed.",
+    "objection_open": "An objection to this team member is already open.",
     "recertification_due": "The next audit of the certificate is its recertification.",
     "restore_window_passed": "The restoration window has passed.",
     "stage1_missing": "Plan the stage 1 audit before the stage 2 audit.",
     "template_empty": "The checklist template has no items.",
+    "technical_reviewer_not_qualified": "The technical reviewer holds no valid competence record "
+    "for the scheme and the client's technical area.",
     "template_not_draft": "The checklist template is not a draft.",
     "upload_key_used": "This upload key is already used.",
 }

@@ -1,0 +1,49 @@
+"""Reads of the body's impartiality records: officers and decision makers of the body see
+them (administrators see all)."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from certification.models import (
+    BodyConflict,
+    CommitteeMeeting,
+    ImpartialityRisk,
+    Membership,
+    Role,
+)
+from core.models import User
+
+
+def _bodies_of(user: User):
+    return (
+        Membership.objects.active()
+        .filter(user_id=user.pk, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
+        .values("organisation_id")
+    )
+
+
+def _visible(model, user: User):
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    if user.is_superuser:
+        return model.objects.all()
+    return model.objects.filter(body_id__in=_bodies_of(user))
+
+
+def risks_visible_to(user: User):
+    return _visible(ImpartialityRisk, user)
+
+
+def meetings_visible_to(user: User):
+    return _visible(CommitteeMeeting, user)
+
+
+def body_conflicts_visible_to(user: User):
+    return _visible(BodyConflict, user)
+
+
+def get_for_user(queryset, pk: int):
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("Not found."))
+    return found

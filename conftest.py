@@ -129,3 +129,25 @@ def regulator(province, admin_user):
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def national_province(db):
+    """The row standing for the whole country (created by a data migration)."""
+    from certification.models import Province
+
+    national, _created = Province.objects.get_or_create(
+        is_national=True,
+        defaults={
+            "code": "toan-quoc",
+            "name": "Toàn quốc",
+            "authority_name": "Ủy ban Tiêu chuẩn Đo lường Chất lượng Quốc gia",
+        },
+    )
+    return national
+
+
+@pytest.fixture
+def national_regulator(national_province, admin_user):
+    """A regulator of the national jurisdiction: sees every province, decides registrations."""
+    return grant(UserFactory(username="national"), Role.REGULATOR, national_province, by=admin_user)

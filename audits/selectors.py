@@ -1,6 +1,7 @@
 """Reads about audits: what other apps rely on (team, readiness for a decision, impartiality)
 and what a user may see, authorised where it is fetched."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
@@ -242,8 +243,12 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
         visible |= audit_subject_q(enterprise_ids=enterprise_ids)
     if province_ids:
         # A regulator oversees the enterprises of their province (like every other selector),
-        # not whatever a body located there audits elsewhere.
-        in_provinces = Organisation.objects.filter(province_id__in=province_ids).values("pk")
+        # not whatever a body located there audits elsewhere; a national regulator, all.
+        from certification.selectors import regulated_province_ids
+
+        in_provinces = Organisation.objects.filter(
+            province_id__in=regulated_province_ids(user)
+        ).values("pk")
         visible |= audit_subject_q(enterprise_ids=in_provinces)
     return Audit.objects.filter(visible)
 
@@ -415,3 +420,22 @@ def team_candidates(audit: Audit) -> list[Candidate]:
             )
         )
     return result
+
+
+def qualified_auditor_count(body, scheme, on: datetime.date | None = None) -> int:
+    """How many official auditors of `body` (an assessor membership not ended by `on`) hold a
+    qualification for `scheme` valid on `on` (default today): the figure body registration
+    checks against its minimum. One query."""
+    on = on or today()
+    members = (
+        Membership.objects.filter(organisation=body, role=Role.ASSESSOR)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__date__gt=on))
+        .values("user_id")
+    )
+    return (
+        AssessorQualification.objects.valid_on(on)
+        .filter(scheme=scheme, user_id__in=members, user__is_active=True)
+        .values("user_id")
+        .distinct()
+        .count()
+    )

@@ -669,6 +669,8 @@ def _finding_context(request, finding: Finding, response_form=None) -> dict:
         "action_base": reverse("audits:finding_transitions", args=[finding.pk]),
         "history": history_of(finding).select_related("content_type"),
         "evidence_types": [GeneratedType.EVIDENCE],
+        # The client may request a review of a major finding's grading (an appeal).
+        "perms_enterprise": has_role(user, Role.ENTERPRISE, finding.audit.subject.enterprise),
         **finding_offline_context(finding, user=user),
     }
 

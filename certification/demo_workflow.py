@@ -95,9 +95,11 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
     in evaluation with open findings, and a draft scope extension. Idempotent: does nothing
     when the demo enterprise already has applications."""
     scheme, _ = Scheme.objects.update_or_create(code=SCHEME["code"], defaults=SCHEME)
-    body, staff, regulator = orgs["body"], people["cbstaff"], people["regulator"]
+    # Body registration is decided by the national authority.
+    body, staff, regulator = orgs["body"], people["cbstaff"], people["national"]
     lead, assessor, decider = people["lead"], people["assessor"], people["decider"]
-    for user, is_lead in ((lead, True), (assessor, False)):
+    others = [people[name] for name in ("auditor3", "auditor4") if name in people]
+    for user, is_lead in ((lead, True), (assessor, False), *((u, False) for u in others)):
         AssessorQualification.objects.get_or_create(
             user=user,
             scheme=scheme,
@@ -111,9 +113,7 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
     start = today() - datetime.timedelta(days=120)
     with as_of(start):
         if not BodyRegistration.objects.active_for(body.pk, scheme.pk).exists():
-            registration = registration_create(
-                body=body, scheme=scheme, jurisdiction=province, by=staff, assessor_count=6
-            )
+            registration = registration_create(body=body, scheme=scheme, by=staff, assessor_count=4)
             _upload(registration, ["quality_manual", "assessor_list", "legal_documents"], staff)
             registration_submit(registration=registration, by=staff)
             registration_start_review(registration=registration, by=regulator)

@@ -1,6 +1,6 @@
 """Reads for organisations and roles, authorised where they fetch."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user, get_user_perms
 
 from certification.models.organisations import (
@@ -47,13 +47,46 @@ def organisations_for_role(user: User, role: str) -> QuerySet[Organisation]:
 
 
 def jurisdictions_of(user: User) -> QuerySet[Province]:
-    return get_objects_for_user(
+    """The provinces `user` oversees as a regulator: those granted, or — for a regulator of the
+    national jurisdiction — every province (the national row itself left out)."""
+    granted = get_objects_for_user(
         user,
         "certification.oversee_jurisdiction",
         klass=Province,
         accept_global_perms=False,
         with_superuser=False,
     )
+    national = granted.filter(is_national=True)
+    return Province.objects.filter(
+        Q(pk__in=granted.filter(is_national=False).values("pk"))
+        | Q(Exists(national), is_national=False)
+    )
+
+
+def national_jurisdiction() -> Province | None:
+    """The row standing for the whole country (created by a data migration)."""
+    return Province.objects.filter(is_national=True).first()
+
+
+def is_national_regulator(user: User) -> bool:
+    """Whether `user` is a regulator of the national jurisdiction now."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        Membership.objects.active()
+        .filter(user=user, role=Role.REGULATOR, jurisdiction__is_national=True)
+        .exists()
+    )
+
+
+def regulated_province_ids(user: User):
+    """Ids (a subquery) of the provinces `user` oversees as a regulator now: their own, or all
+    of them for a national regulator."""
+    mine = Membership.objects.active().filter(user=user, role=Role.REGULATOR)
+    return Province.objects.filter(
+        Q(pk__in=mine.values("jurisdiction_id"))
+        | Q(Exists(mine.filter(jurisdiction__is_national=True)))
+    ).values("pk")
 
 
 def _body_ids(user: User):
@@ -84,9 +117,7 @@ def applications_visible_to(user: User):
         .filter(user=user, role=Role.ENTERPRISE)
         .values("organisation_id")
     )
-    provinces = (
-        Membership.objects.active().filter(user=user, role=Role.REGULATOR).values("jurisdiction_id")
-    )
+    provinces = regulated_province_ids(user)
     condition = (
         Q(enterprise_id__in=enterprises)
         | Q(body_id__in=staff_bodies)
@@ -126,9 +157,7 @@ def certificates_visible_to(user: User):
         .filter(user=user, role=Role.ENTERPRISE)
         .values("organisation_id")
     )
-    provinces = (
-        Membership.objects.active().filter(user=user, role=Role.REGULATOR).values("jurisdiction_id")
-    )
+    provinces = regulated_province_ids(user)
     return Certificate.objects.filter(
         Q(enterprise_id__in=enterprises)
         | Q(body_id__in=_body_ids(user))
@@ -152,17 +181,21 @@ def _active_scope_ids(user: User, roles: list[str], field: str = "organisation_i
 
 
 def registrations_visible_to(user: User):
-    """Body registrations `user` may see: their body's for its officers; those filed with
-    their province for regulators."""
+    """Body registrations `user` may see: their body's for its officers; for regulators, those
+    filed with their jurisdiction and those of bodies located in their provinces (a
+    provincial regulator sees what the national authority decides); all for a national
+    regulator."""
     from django.db.models import Q
 
     from certification.models import BodyRegistration
 
     if not user.is_authenticated or not user.is_active:
         return BodyRegistration.objects.none()
+    regulated = regulated_province_ids(user)
     return BodyRegistration.objects.filter(
         Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
         | Q(jurisdiction_id__in=_active_scope_ids(user, [Role.REGULATOR], "jurisdiction_id"))
+        | Q(body__province_id__in=regulated)
     )
 
 
@@ -203,16 +236,23 @@ def appeal_get_for_user(user: User, pk: int):
 
 
 def complaints_visible_to(user: User):
-    """Complaints `user` may see: those addressed to a body where they are an officer, and
-    those they lodged with their account."""
+    """Complaints `user` may see: those addressed to a body where they are an officer or on
+    its management, those about their own enterprise (told of them; the complainant's
+    identity is not shown to them), and those they lodged with their account."""
     from django.db.models import Q
 
     from certification.models import Complaint
 
     if not user.is_authenticated or not user.is_active:
         return Complaint.objects.none()
+    management = (
+        Membership.objects.active().filter(user=user, manages_body=True).values("organisation_id")
+    )
     return Complaint.objects.filter(
-        Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF])) | Q(submitted_by=user)
+        Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
+        | Q(body_id__in=management)
+        | Q(enterprise_id__in=_active_scope_ids(user, [Role.ENTERPRISE]))
+        | Q(submitted_by=user)
     )
 
 
@@ -239,7 +279,7 @@ def organisations_visible_to(user: User):
         Q(kind=Organisation.Kind.CERTIFICATION_BODY)
         | Q(pk__in=_active_scope_ids(user, [Role.ENTERPRISE]))
         | Q(pk__in=Application.objects.filter(body_id__in=_body_ids(user)).values("enterprise_id"))
-        | Q(province_id__in=_active_scope_ids(user, [Role.REGULATOR], "jurisdiction_id"))
+        | Q(province_id__in=regulated_province_ids(user))
     )
 
 

@@ -23,6 +23,7 @@ urlpatterns: list = [
     path("verify/<path:number>/", public.verify, name="verify"),
     path("complaints/new/", public.complaint_new, name="complaint_new"),
     path("complaints/sent/", public.complaint_sent, name="complaint_sent"),
+    path("complaints/track/<str:token>/", public.complaint_track, name="complaint_track"),
     # Complaints (body officers)
     path("complaints/", appeals.complaint_list, name="complaint_list"),
     path("complaints/<int:pk>/", appeals.complaint_detail, name="complaint_detail"),

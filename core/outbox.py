@@ -44,9 +44,9 @@ API (the whole of it)::
 - `outbox_retry(*, message)`: put a failed (or delivered) message back to pending, due now.
 - `outbox_purge_delivered()`: forget delivered messages older than `OUTBOX_KEEP_DAYS`.
 
-Kinds in use: `notify.log_entry`, `notify.email` (notifications), `documents.certificate`,
-`documents.decision`, `documents.audit_report`, `documents.findings_report` (documents),
-`portal.queue`, `portal.push` (oversight).
+Kinds in use: `notify.log_entry`, `notify.email`, `notify.complainant` (notifications),
+`documents.certificate`, `documents.decision`, `documents.audit_report`,
+`documents.findings_report` (documents), `portal.queue`, `portal.push` (oversight).
 """
 
 import logging

@@ -15,9 +15,17 @@ class NotificationsConfig(AppConfig):
         post_save.connect(
             enqueue_notifications, sender=LogEntry, dispatch_uid="notifications.log_entry"
         )
+        from notifications.complainants import complainant_email_send, enqueue_complainant_email
+
+        post_save.connect(
+            enqueue_complainant_email,
+            sender=LogEntry,
+            dispatch_uid="notifications.complainant_email",
+        )
         from core.outbox import register
         from notifications.events import notify_log_entry
         from notifications.services import notification_email_hand_off
 
         register("notify.log_entry", notify_log_entry)
         register("notify.email", notification_email_hand_off)
+        register("notify.complainant", complainant_email_send)

@@ -240,7 +240,12 @@ def _registration_staff(r, e):
 
 
 def _registration_regulators(r, e):
-    return regulators(r.jurisdiction_id)
+    """The registering (national) authority's regulators, and those of the body's province,
+    who see the registration."""
+    province_id = r.body.province_id
+    return regulators(r.jurisdiction_id) + (
+        regulators(province_id) if province_id != r.jurisdiction_id else []
+    )
 
 
 def _certificate_validity(c, e) -> str:
@@ -550,10 +555,12 @@ EVENTS: dict[tuple[str, str], Rule] = {
         gettext_lazy("Appeal dismissed: %(object)s"),
         lambda a, e: enterprise_users(a.enterprise_id) + body_staff(a.body_id),
     ),
+    # A complaint: the body's officers receive it and the certified client it is about is
+    # told; the complainant is e-mailed (notifications.complainants).
     ("certification.complaint", "lodge"): Rule(
         A.APPEALS_COMPLAINTS,
         gettext_lazy("Complaint received: %(object)s"),
-        lambda c, e: body_staff(c.body_id),
+        lambda c, e: body_staff(c.body_id) + enterprise_users(c.enterprise_id),
     ),
     ("certification.complaint", "acknowledge"): Rule(
         A.APPEALS_COMPLAINTS,
@@ -564,6 +571,16 @@ EVENTS: dict[tuple[str, str], Rule] = {
         A.APPEALS_COMPLAINTS,
         gettext_lazy("Your complaint was resolved: %(object)s"),
         lambda c, e: person(c.submitted_by_id),
+    ),
+    ("certification.complaint", "open_special_audit"): Rule(
+        A.APPEALS_COMPLAINTS,
+        gettext_lazy("A special audit was opened on a complaint: %(object)s"),
+        lambda c, e: body_staff(c.body_id) + enterprise_users(c.enterprise_id),
+    ),
+    ("certification.complaint", "propose_suspension"): Rule(
+        A.APPEALS_COMPLAINTS,
+        gettext_lazy("Suspension proposed on a complaint: %(object)s"),
+        lambda c, e: body_staff(c.body_id),
     ),
 }
 

@@ -318,8 +318,9 @@ def remind_suspensions_ending(day: datetime.date) -> int:
 
 
 def remind_registrations_expiring(day: datetime.date) -> int:
-    """Body registrations expiring within 90 days, then within 30: the body's officers and the
-    regulators of the registering province, once per window and expiry date."""
+    """Body registrations expiring within 90 days, then within 30: the body's officers, the
+    registering (national) authority's regulators and those of the body's province, once per
+    window and expiry date."""
     registrations = BodyRegistration.objects.filter(
         state=BodyRegistration.State.REGISTERED,
         valid_until__gt=day,
@@ -328,7 +329,9 @@ def remind_registrations_expiring(day: datetime.date) -> int:
     items = [
         _Item(
             subject=r,
-            audiences=body_staff(r.body_id) + regulators(r.jurisdiction_id),
+            audiences=body_staff(r.body_id)
+            + regulators(r.jurisdiction_id)
+            + regulators(r.body.province_id),
             period=f"{_window(r.valid_until, day)}d:{r.valid_until.isoformat()}",
             render=lambda r=r: (
                 _("Registration expires on %(date)s: %(object)s")

@@ -3,8 +3,9 @@ and the REST API, against ONE table of expectations (EXPECTED) that mirrors
 ../shared/spec/workflow.md ("Roles", and the "who" column of every state machine).
 
 Actors: every role (the enterprise, the body's officer, an assessor on the audit team, the
-body's decision maker, the province's regulator), plus an assessor of the same body off the
-team, another enterprise, a signed-in outsider without any role, and an anonymous visitor.
+body's decision maker, the province's regulator, the national regulator), plus an assessor of
+the same body off the team, another enterprise, a signed-in outsider without any role, and an
+anonymous visitor.
 
 Actions: list, detail, create, update, each transition a person makes, and download of the
 object's documents.
@@ -23,7 +24,6 @@ object's documents.
 Every case runs inside a savepoint rolled back afterwards, so each starts from the same world.
 """
 
-
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,6 +40,7 @@ from certification.models import (
     BodyRegistration,
     Certificate,
     Complaint,
+    Province,
     Role,
 )
 from certification.tests.factories import (
@@ -64,7 +65,8 @@ CB_STAFF = "cb_staff"
 ASSESSOR = "assessor"  # on the audit team (its lead)
 ASSESSOR_OFF_TEAM = "assessor_off_team"
 DECISION_MAKER = "decision_maker"
-REGULATOR = "regulator"
+REGULATOR = "regulator"  # of the province
+NATIONAL = "national"  # a regulator of the whole country
 ACTORS = [
     ANONYMOUS,
     OUTSIDER,
@@ -75,9 +77,11 @@ ACTORS = [
     ASSESSOR_OFF_TEAM,
     DECISION_MAKER,
     REGULATOR,
+    NATIONAL,
 ]
 
-_FILE = {ENTERPRISE, CB_STAFF, ASSESSOR, DECISION_MAKER, REGULATOR}  # who sees a client's file
+# Who sees a client's file (the national regulator oversees every province).
+_FILE = {ENTERPRISE, CB_STAFF, ASSESSOR, DECISION_MAKER, REGULATOR, NATIONAL}
 
 # THE table (workflow.md). Per object type: who sees it (list, detail, download of its
 # documents), who creates one, who updates one, and who makes each transition.
@@ -138,20 +142,21 @@ EXPECTED: dict[str, dict] = {
         },
     },
     "registration": {
-        "see": {CB_STAFF, REGULATOR},
+        # The provincial regulator sees it (the body is in the province) but only the national
+        # regulator decides (Decree 107/2016 as amended by Decree 154/2018).
+        "see": {CB_STAFF, REGULATOR, NATIONAL},
         "create": {CB_STAFF},
         "update": set(),
         "transitions": {
             "submit": {CB_STAFF},
             "resubmit": {CB_STAFF},
-            # The regulator of the jurisdiction the registration is filed with.
-            "start_review": {REGULATOR},
-            "request_revision": {REGULATOR},
-            "reject": {REGULATOR},
-            "register": {REGULATOR},
-            "suspend": {REGULATOR},
-            "reinstate": {REGULATOR},
-            "revoke": {REGULATOR},
+            "start_review": {NATIONAL},
+            "request_revision": {NATIONAL},
+            "reject": {NATIONAL},
+            "register": {NATIONAL},
+            "suspend": {NATIONAL},
+            "reinstate": {NATIONAL},
+            "revoke": {NATIONAL},
         },
     },
     "appeal": {
@@ -165,7 +170,9 @@ EXPECTED: dict[str, dict] = {
         },
     },
     "complaint": {
-        "see": {CB_STAFF},  # the body's officers (and the complainant with an account)
+        # The body's officers, the certified client complained of (without the complainant's
+        # identity), and the complainant with an account.
+        "see": {CB_STAFF, ENTERPRISE},
         "create": set(ACTORS),  # anyone, also without an account
         "update": set(),
         "transitions": {"acknowledge": {CB_STAFF}, "resolve": {CB_STAFF}},
@@ -262,9 +269,7 @@ def _build_world(admin) -> World:
     w.body = BodyFactory(province=province, code="GLCERT")
     users = {
         OUTSIDER: UserFactory(username="outsider"),
-        ENTERPRISE: grant(
-            UserFactory(username="ent"), Role.ENTERPRISE, w.enterprise_org, by=admin
-        ),
+        ENTERPRISE: grant(UserFactory(username="ent"), Role.ENTERPRISE, w.enterprise_org, by=admin),
         OTHER_ENTERPRISE: grant(
             UserFactory(username="ent2"), Role.ENTERPRISE, w.other_enterprise_org, by=admin
         ),
@@ -273,6 +278,14 @@ def _build_world(admin) -> World:
         ASSESSOR_OFF_TEAM: grant(UserFactory(username="off"), Role.ASSESSOR, w.body, by=admin),
         DECISION_MAKER: grant(UserFactory(username="dm"), Role.DECISION_MAKER, w.body, by=admin),
         REGULATOR: grant(UserFactory(username="reg"), Role.REGULATOR, province, by=admin),
+        NATIONAL: grant(
+            UserFactory(username="national"),
+            Role.REGULATOR,
+            Province.objects.get_or_create(
+                is_national=True, defaults={"code": "toan-quoc", "name": "Toàn quốc"}
+            )[0],
+            by=admin,
+        ),
     }
     w.users = users
     ent, staff = users[ENTERPRISE], users[CB_STAFF]
@@ -287,7 +300,10 @@ def _build_world(admin) -> World:
     )
     finding = factories.finding(audit=audit, raised_by=lead)
     certificate = factories.certificate(
-        enterprise=w.enterprise_org, body=w.body, created_by=ent, decider=dm,
+        enterprise=w.enterprise_org,
+        body=w.body,
+        created_by=ent,
+        decider=dm,
         number="GLCERT-TXNG-2026-9001",
     )
     registration = BodyRegistration.objects.create(
@@ -423,8 +439,11 @@ class Matrix:
                 shown = f"/{coll}/{obj.pk}/" in page.content.decode()
                 self.expect(shown == sees, f"page list {kind} {actor}", shown)
             else:
-                self.expect(not sees and self.refused(page, actor), f"page list {kind} {actor}",
-                            page.status_code)
+                self.expect(
+                    not sees and self.refused(page, actor),
+                    f"page list {kind} {actor}",
+                    page.status_code,
+                )
         page = client.get(f"/{coll}/{obj.pk}/")
         self.expect(
             page.status_code == 200 if sees else self.refused(page, actor),
@@ -432,8 +451,9 @@ class Matrix:
             page.status_code,
         )
         if actor != ANONYMOUS and not sees:
-            self.expect(page.status_code == 404, f"page detail hidden {kind} {actor}",
-                        page.status_code)
+            self.expect(
+                page.status_code == 404, f"page detail hidden {kind} {actor}", page.status_code
+            )
         # Downloads of the object's document
         document = self.w.documents.get(kind)
         if document is None:
@@ -443,8 +463,8 @@ class Matrix:
             ("api", self.api(actor).get(f"{API}/documents/{document.pk}/download/")),
         ):
             ok = (
-                response.status_code in (200, 302) and "/accounts/login/" not in response.get(
-                    "Location", "")
+                response.status_code in (200, 302)
+                and "/accounts/login/" not in response.get("Location", "")
                 if sees
                 else self.refused(response, actor)
             )
@@ -495,26 +515,54 @@ class Matrix:
         w = self.w
         o = w.objects
         payloads = {
-            "application": ({"enterprise": w.enterprise_org.pk, "body": w.body.pk,
-                             "scheme": w.scheme.pk}, None),
-            "audit": ({"application": o["application"].pk, "kind": "stage1",
-                       "planned_start": "2030-01-10", "planned_end": "2030-01-11"},
-                      ("application", Application.State.IN_EVALUATION)),
-            "finding": ({"audit": o["audit"].pk, "severity": "minor",
-                         "description": "Thiếu hồ sơ."}, ("audit", Audit.State.IN_PROGRESS)),
-            "registration": ({"scheme": w.scheme.pk, "body": w.body.pk,
-                              "jurisdiction": w.province.code}, ("registration", None)),
-            "appeal": ({"subject": "suspension", "certificate": o["certificate"].pk,
-                        "grounds": "Không đồng ý."}, ("certificate", Certificate.State.SUSPENDED)),
-            "complaint": ({"body": w.body.pk, "complainant_email": "a@example.vn",
-                           "subject": "Tem", "description": "Nội dung."}, None),
+            "application": (
+                {"enterprise": w.enterprise_org.pk, "body": w.body.pk, "scheme": w.scheme.pk},
+                None,
+            ),
+            "audit": (
+                {
+                    "application": o["application"].pk,
+                    "kind": "stage1",
+                    "planned_start": "2030-01-10",
+                    "planned_end": "2030-01-11",
+                },
+                ("application", Application.State.IN_EVALUATION),
+            ),
+            "finding": (
+                {"audit": o["audit"].pk, "severity": "minor", "description": "Thiếu hồ sơ."},
+                ("audit", Audit.State.IN_PROGRESS),
+            ),
+            "registration": (
+                {"scheme": w.scheme.pk, "body": w.body.pk, "jurisdiction": w.province.code},
+                ("registration", None),
+            ),
+            "appeal": (
+                {
+                    "subject": "suspension",
+                    "certificate": o["certificate"].pk,
+                    "grounds": "Không đồng ý.",
+                },
+                ("certificate", Certificate.State.SUSPENDED),
+            ),
+            "complaint": (
+                {
+                    "body": w.body.pk,
+                    "complainant_email": "a@example.vn",
+                    "subject": "Tem",
+                    "description": "Nội dung.",
+                },
+                None,
+            ),
             "certificate": None,
         }
         if payloads[kind] is None:
             # No create at all, for anyone: the API refuses the method.
             response = self.api(actor).post(f"{API}/{COLLECTION[kind]}/", {}, format="json")
-            self.expect(response.status_code in (401, 403, 405), f"api create {kind} {actor}",
-                        response.status_code)
+            self.expect(
+                response.status_code in (401, 403, 405),
+                f"api create {kind} {actor}",
+                response.status_code,
+            )
             return
         data, precondition = payloads[kind]
         before = MODEL[kind]._default_manager.count()
@@ -526,16 +574,22 @@ class Matrix:
             if precondition and precondition[0] == "registration":
                 BodyRegistration.objects.all().delete()  # one per body and scheme
             if kind == "appeal":  # a suspension to appeal against, logged as it would be
-                log_transition(o["certificate"], "suspend", by=w.users[CB_STAFF],
-                               previous="active", target="suspended")
+                log_transition(
+                    o["certificate"],
+                    "suspend",
+                    by=w.users[CB_STAFF],
+                    previous="active",
+                    target="suspended",
+                )
             response = self.api(actor).post(f"{API}/{COLLECTION[kind]}/", data, format="json")
             return response, MODEL[kind]._default_manager.count()
 
         response, count = self.isolated(run)
         case = f"api create {kind} {actor}"
         if allowed:
-            self.expect(response.status_code == 201, case, (response.status_code,
-                                                            response.content[:300]))
+            self.expect(
+                response.status_code == 201, case, (response.status_code, response.content[:300])
+            )
         else:
             base = 0 if kind == "registration" else before
             self.expect(
@@ -578,9 +632,11 @@ class Matrix:
             if allowed:
                 self.expect(added == 1, case, (response.status_code, response.content[:200]))
             else:
-                self.expect(added == 0 and (self.refused(response, actor)
-                                            or response.status_code == 400),
-                            case, response.status_code)
+                self.expect(
+                    added == 0 and (self.refused(response, actor) or response.status_code == 400),
+                    case,
+                    response.status_code,
+                )
 
     def form_actions(self, kind: str, actor: str) -> None:
         """The page forms of FORM_ACTIONS: allowed → done; refused → 401/403/404 or the
@@ -619,11 +675,17 @@ class Matrix:
 
         response, note = self.isolated(run_api)
         if allowed:
-            self.expect(response.status_code == 200 and note == "Đổi.",
-                        f"api update {kind} {actor}", response.status_code)
+            self.expect(
+                response.status_code == 200 and note == "Đổi.",
+                f"api update {kind} {actor}",
+                response.status_code,
+            )
         else:
-            self.expect(self.refused(response, actor) and note != "Đổi.",
-                        f"api update {kind} {actor}", response.status_code)
+            self.expect(
+                self.refused(response, actor) and note != "Đổi.",
+                f"api update {kind} {actor}",
+                response.status_code,
+            )
         page = self.isolated(lambda: self.page(actor).get(f"/applications/{obj.pk}/edit/"))
         self.expect(
             page.status_code == 200 if allowed else self.refused(page, actor),

@@ -5,6 +5,7 @@ from rest_framework import mixins
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from audits.selectors import findings_visible_to
 from certification.api.serializers import (
     AppealCreateSerializer,
     AppealSerializer,
@@ -58,7 +59,7 @@ from core.api.views import (
 @with_transitions
 class RegistrationViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet):
     """A body's registration with the regulator for a scheme: the body's officers open and
-    submit it; the regulator of the jurisdiction reviews and decides it."""
+    submit it; the national regulator reviews and decides it (provincial regulators see it)."""
 
     serializer_class = RegistrationSerializer
     subject = "registration"
@@ -132,6 +133,7 @@ class AppealViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSe
             data=request.data,
             applications=applications_visible_to(request.user),
             certificates=certificates_visible_to(request.user),
+            findings=findings_visible_to(request.user),
         )
         given.is_valid(raise_exception=True)
         return self.created(appeal_lodge(by=request.user, **given.validated_data))

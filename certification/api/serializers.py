@@ -414,7 +414,11 @@ class RegistrationCreateSerializer(serializers.Serializer):
     )
     scheme = serializers.PrimaryKeyRelatedField(queryset=Scheme.objects.all())
     jurisdiction = serializers.SlugRelatedField(
-        slug_field="code", queryset=Province.objects.all(), help_text="Province code."
+        slug_field="code",
+        queryset=Province.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Ignored: registrations are filed with the national authority.",
     )
     assessor_count = serializers.IntegerField(min_value=0, max_value=32767, default=0)
     note = serializers.CharField(
@@ -440,6 +444,7 @@ class AppealSerializer(StateLabelMixin, serializers.ModelSerializer):
             "body",
             "application",
             "certificate",
+            "finding",
             "grounds",
             "lodged_by",
             "handler",
@@ -457,13 +462,21 @@ class AppealCreateSerializer(serializers.Serializer):
     certificate = serializers.PrimaryKeyRelatedField(
         queryset=Certificate.objects.none(), required=False, allow_null=True
     )
+    finding = serializers.PrimaryKeyRelatedField(
+        queryset=Certificate.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("The major finding whose grading is appealed (subject finding_grading)."),
+    )
 
-    def __init__(self, *args, applications=None, certificates=None, **kwargs):
+    def __init__(self, *args, applications=None, certificates=None, findings=None, **kwargs):
         super().__init__(*args, **kwargs)
         if applications is not None:
             self.fields["application"].queryset = applications
         if certificates is not None:
             self.fields["certificate"].queryset = certificates
+        if findings is not None:
+            self.fields["finding"].queryset = findings
 
 
 class HandlerSerializer(CommentSerializer):

@@ -1,4 +1,7 @@
-"""Appeals (khiếu nại của khách hàng against a decision) and complaints (phản ánh, by anyone)."""
+"""Appeals (yêu cầu xem xét lại, by the client against an adverse decision) and complaints
+(khiếu nại, by anyone), in the vocabulary of TCVN ISO/IEC 17000."""
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -17,17 +20,42 @@ from core.models import LogEntry, TimeStampedModel
 from core.workflow import rule
 
 
-def people_involved(application: Application | None, certificate: Certificate | None) -> set[int]:
+def people_involved(
+    application: Application | None, certificate: Certificate | None, finding=None
+) -> set[int]:
     """Users who took part in the decision appealed or in its audits: the audit teams, the
-    technical reviewer and decision makers of the application, and whoever suspended or
-    withdrew the certificate."""
+    technical reviewer and decision makers of the application, whoever rejected the
+    application or suspended, withdrew or re-issued the certificate, and — for a finding's
+    grading — the team of the finding's audit and whoever raised or escalated it."""
     from audits.selectors import team_user_ids
 
     involved: set[int] = set()
+    if finding is not None:
+        from audits.models import AuditTeamMember
+
+        involved |= set(
+            AuditTeamMember.objects.filter(audit_id=finding.audit_id).values_list(
+                "user_id", flat=True
+            )
+        )
+        involved |= set(
+            LogEntry.objects.for_object(finding)
+            .filter(transition__in=["raise", "escalate"], actor__isnull=False)
+            .values_list("actor_id", flat=True)
+        )
+        audit = finding.audit
+        application = application or audit.application
+        certificate = certificate or audit.certificate
+    if application is not None:
+        involved |= set(
+            LogEntry.objects.for_object(application)
+            .filter(transition__in=["reject", "refuse"], actor__isnull=False)
+            .values_list("actor_id", flat=True)
+        )
     if certificate is not None:
         involved |= set(
             LogEntry.objects.for_object(certificate)
-            .filter(transition__in=["suspend", "withdraw"], actor__isnull=False)
+            .filter(transition__in=["suspend", "withdraw", "reissue"], actor__isnull=False)
             .values_list("actor_id", flat=True)
         )
     application = application or (certificate.application if certificate else None)
@@ -52,9 +80,16 @@ def assigned_appeal_handler(appeal, user):
     return True
 
 
+# What each kind of appeal names: the application, the certificate or the finding.
+APPEAL_ON_APPLICATION = ("rejection", "refusal", "restoration_refused")
+APPEAL_ON_CERTIFICATE = ("suspension", "withdrawal", "scope_reduction")
+APPEAL_ON_FINDING = ("finding_grading",)
+
+
 class Appeal(FSMModelMixin, TimeStampedModel):
-    """The enterprise's appeal against a refusal, a suspension or a withdrawal. It does not
-    suspend the decision appealed."""
+    """The client's request for review (yêu cầu xem xét lại) of an adverse decision: rejection
+    of its application, refusal, suspension, withdrawal, scope reduction, refused restoration,
+    or the grading of a major finding. It does not suspend the decision appealed."""
 
     class State(models.TextChoices):
         LODGED = "lodged", gettext_lazy("Lodged")
@@ -63,9 +98,16 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         DISMISSED = "dismissed", gettext_lazy("Dismissed")
 
     class Subject(models.TextChoices):
+        REJECTION = "rejection", gettext_lazy("Rejection of the application")
         REFUSAL = "refusal", gettext_lazy("Refusal of certification")
         SUSPENSION = "suspension", gettext_lazy("Suspension of the certificate")
         WITHDRAWAL = "withdrawal", gettext_lazy("Withdrawal of the certificate")
+        SCOPE_REDUCTION = "scope_reduction", gettext_lazy("Reduction of the certified scope")
+        RESTORATION_REFUSED = (
+            "restoration_refused",
+            gettext_lazy("Refused restoration of an expired certificate"),
+        )
+        FINDING_GRADING = "finding_grading", gettext_lazy("Grading of a major finding")
 
     state = FSMField(
         gettext_lazy("state"),
@@ -75,7 +117,7 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         protected=True,
     )
     subject = models.CharField(
-        gettext_lazy("decision appealed"), max_length=12, choices=Subject.choices
+        gettext_lazy("decision appealed"), max_length=24, choices=Subject.choices
     )
     enterprise = models.ForeignKey(
         Organisation,
@@ -105,6 +147,14 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         related_name="appeals",
         verbose_name=gettext_lazy("certificate"),
     )
+    finding = models.ForeignKey(
+        "audits.Finding",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=gettext_lazy("finding"),
+    )
     grounds = models.TextField(gettext_lazy("grounds"), max_length=TEXT_MAX_LENGTH)
     lodged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,9 +180,10 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(subject="refusal", application__isnull=False)
-                | (~Q(subject="refusal") & Q(certificate__isnull=False)),
-                name="appeal_names_what_it_appeals",
+                condition=Q(subject__in=APPEAL_ON_APPLICATION, application__isnull=False)
+                | Q(subject__in=APPEAL_ON_CERTIFICATE, certificate__isnull=False)
+                | Q(subject__in=APPEAL_ON_FINDING, finding__isnull=False),
+                name="appeal_names_the_decision_it_appeals",
             )
         ]
 
@@ -170,8 +221,33 @@ class Appeal(FSMModelMixin, TimeStampedModel):
         pass
 
 
+def new_tracking_token() -> str:
+    """An unguessable token for the complainant's link to follow the case (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def manages_body(user, body) -> bool:
+    """Whether `user` is on the management of `body` (a membership marked as management)."""
+    from certification.models.organisations import Membership
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        Membership.objects.active().filter(user=user, organisation=body, manages_body=True).exists()
+    )
+
+
 @rule(gettext_lazy("Only officers of the certification body may handle complaints."))
 def uninvolved_body_staff(complaint, user):
+    if complaint.about == Complaint.About.BODY:
+        if not manages_body(user, complaint.body):
+            return _(
+                "A complaint about the body itself is handled by the body's management, not by "
+                "its officers."
+            )
+        if complaint.people_concerned.filter(pk=user.pk).exists():
+            return _("The complaint concerns your own work, so you may not handle it.")
+        return True
     if not has_role(user, Role.CB_STAFF, complaint.body):
         return False
     if complaint.enterprise_id:
@@ -183,12 +259,20 @@ def uninvolved_body_staff(complaint, user):
 
 
 class Complaint(FSMModelMixin, TimeStampedModel):
-    """A complaint about a certified client or the body, by anyone (also without an account)."""
+    """A complaint (khiếu nại) about a certified client or about the body's own work, by anyone
+    (also without an account: the complainant follows it by e-mail and a private link)."""
 
     class State(models.TextChoices):
         RECEIVED = "received", gettext_lazy("Received")
         INVESTIGATING = "investigating", gettext_lazy("Investigating")
         RESOLVED = "resolved", gettext_lazy("Resolved")
+
+    class About(models.TextChoices):
+        # A certified client (its products, its use of the certificate): the body's officers
+        # who never audited it handle it.
+        CLIENT = "client", gettext_lazy("A certified client")
+        # The body's own work or people: the body's management handles it.
+        BODY = "body", gettext_lazy("The certification body itself")
 
     state = FSMField(
         gettext_lazy("state"),
@@ -196,6 +280,12 @@ class Complaint(FSMModelMixin, TimeStampedModel):
         choices=State.choices,
         default=State.RECEIVED,
         protected=True,
+    )
+    about = models.CharField(
+        gettext_lazy("the complaint is about"),
+        max_length=8,
+        choices=About.choices,
+        default=About.CLIENT,
     )
     body = models.ForeignKey(
         Organisation,
@@ -233,6 +323,48 @@ class Complaint(FSMModelMixin, TimeStampedModel):
     description = models.TextField(gettext_lazy("description"), max_length=TEXT_MAX_LENGTH)
     resolution = models.TextField(
         gettext_lazy("resolution"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    language = models.CharField(
+        gettext_lazy("language of the complainant"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    tracking_token = models.CharField(
+        gettext_lazy("tracking token"),
+        max_length=64,
+        unique=True,
+        default=new_tracking_token,
+        editable=False,
+    )
+    people_concerned = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("people of the body concerned"),
+        help_text=gettext_lazy(
+            "For a complaint about the body: the people whose work it concerns (they may not "
+            "handle it)."
+        ),
+    )
+    special_audit = models.ForeignKey(
+        "audits.Audit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=gettext_lazy("special audit opened"),
+    )
+    suspension_proposed_at = models.DateTimeField(
+        gettext_lazy("suspension proposed at"), null=True, blank=True
+    )
+    suspension_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("suspension proposed by"),
     )
 
     class Meta:

@@ -36,7 +36,10 @@ ROLE_PERMISSIONS: dict[str, str] = {
 
 
 class Province(models.Model):
-    """A province: where organisations are and what a regulator oversees."""
+    """A province: where organisations are and what a regulator oversees. One row marked
+    national stands for the whole country (the national authority for standards, metrology
+    and quality): a regulator holding it oversees every province and decides body
+    registrations. No organisation is located in it."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -51,12 +54,27 @@ class Province(models.Model):
         default=False,
         help_text=_("The province's regulators must sign in with a one-time code."),
     )
+    is_national = models.BooleanField(
+        _("whole country"),
+        default=False,
+        help_text=_(
+            "The national jurisdiction: its regulators oversee every province and decide body "
+            "registrations."
+        ),
+    )
 
     class Meta:
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
         ordering = ["name"]
         permissions = [("oversee_jurisdiction", _("Oversee certification in the province"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_national"],
+                condition=Q(is_national=True),
+                name="province_one_national_jurisdiction",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -211,6 +229,14 @@ class Membership(TimeStampedModel):
         verbose_name=_("jurisdiction"),
     )
     title = models.CharField(_("job title"), max_length=100, blank=True)
+    manages_body = models.BooleanField(
+        _("on the body's management"),
+        default=False,
+        help_text=_(
+            "Lãnh đạo tổ chức chứng nhận: handles complaints about the body itself (not its "
+            "officers)."
+        ),
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()

@@ -1,7 +1,9 @@
-"""Body registration (đăng ký hoạt động chứng nhận): a body asks the regulator to be
-registered for a scheme before it may accept applications under it."""
+"""Body registration (đăng ký hoạt động chứng nhận): a body asks the national authority to be
+registered for a scheme before it may accept applications under it; provincial regulators see
+the registrations of bodies in their province."""
 
 from django.db import models
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -9,9 +11,10 @@ from certification.models.organisations import Organisation, Province, Role
 from certification.models.schemes import Scheme
 from certification.selectors import has_role
 from core.clock import today
+from core.exceptions import DomainError
 from core.limits import TEXT_MAX_LENGTH
 from core.models import TimeStampedModel
-from core.workflow import SYSTEM, guard, rule
+from core.workflow import SYSTEM, Guard, guard, rule
 
 
 @rule(gettext_lazy("Only officers of the certification body may do this."))
@@ -19,9 +22,50 @@ def staff_of_registering_body(registration, user):
     return has_role(user, Role.CB_STAFF, registration.body)
 
 
-@rule(gettext_lazy("Only a regulator of the jurisdiction may do this."))
+@rule(gettext_lazy("Only a national regulator decides body registrations."))
 def regulator_of_jurisdiction(registration, user):
-    return has_role(user, Role.REGULATOR, registration.jurisdiction)
+    """Registration is a national competence (Decree 107/2016 as amended by Decree 154/2018):
+    only a regulator of the national jurisdiction decides; a provincial regulator sees it."""
+    from certification.selectors import is_national_regulator
+
+    if is_national_regulator(user):
+        return True
+    from certification.models.organisations import Membership
+
+    if Membership.objects.active().filter(user=user, role=Role.REGULATOR).exists():
+        return _(
+            "Body registrations are decided by the national authority; a provincial regulator "
+            "sees them but may not decide."
+        )
+    return False
+
+
+# The least number of official auditors qualified for the scheme a registered body must have
+# (Decree 107/2016, as amended).
+MIN_QUALIFIED_AUDITORS = 4
+
+
+def _enough_qualified_auditors(registration):
+    from audits.selectors import qualified_auditor_count
+
+    count = qualified_auditor_count(registration.body, registration.scheme, on=today())
+    if count >= MIN_QUALIFIED_AUDITORS:
+        return True
+    return DomainError(
+        _(
+            "The body has %(count)d official auditor(s) currently qualified for this scheme; "
+            "at least %(minimum)d are needed to register it."
+        )
+        % {"count": count, "minimum": MIN_QUALIFIED_AUDITORS},
+        code="too_few_qualified_auditors",
+    )
+
+
+registration_has_enough_auditors = Guard(
+    "too_few_qualified_auditors",
+    gettext_lazy("The body has too few official auditors qualified for this scheme."),
+    _enough_qualified_auditors,
+)
 
 
 @guard("registration_not_due", gettext_lazy("The registration is still within its validity."))
@@ -93,7 +137,11 @@ class BodyRegistration(FSMModelMixin, TimeStampedModel):
     )
     registered_on = models.DateField(gettext_lazy("registered on"), null=True, blank=True)
     valid_until = models.DateField(gettext_lazy("valid until"), null=True, blank=True)
-    assessor_count = models.PositiveSmallIntegerField(gettext_lazy("official assessors"), default=0)
+    # What the body declared; the decision counts the auditors qualified on the day instead
+    # (audits.selectors.qualified_auditor_count).
+    assessor_count = models.PositiveSmallIntegerField(
+        gettext_lazy("official assessors (declared)"), default=0
+    )
     note = models.TextField(gettext_lazy("note"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     objects = BodyRegistrationQuerySet.as_manager()
@@ -171,6 +219,7 @@ class BodyRegistration(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.UNDER_REVIEW,
         target=State.REGISTERED,
+        conditions=[registration_has_enough_auditors],
         permission=regulator_of_jurisdiction,
         custom={"label": gettext_lazy("Register"), "requires": ("registration_number",)},
     )
@@ -201,6 +250,7 @@ class BodyRegistration(FSMModelMixin, TimeStampedModel):
         field=state,
         source=State.SUSPENDED,
         target=State.REGISTERED,
+        conditions=[registration_has_enough_auditors],
         permission=regulator_of_jurisdiction,
         custom={"label": gettext_lazy("Reinstate"), "requires": ("comment",)},
     )

@@ -7,6 +7,8 @@ from certification.services.appeals import (
     appeal_uphold,
     complaint_acknowledge,
     complaint_lodge,
+    complaint_open_special_audit,
+    complaint_propose_suspension,
     complaint_resolve,
 )
 from certification.services.applications import (
@@ -84,6 +86,8 @@ __all__ = [
     "certificate_withdraw",
     "complaint_acknowledge",
     "complaint_lodge",
+    "complaint_open_special_audit",
+    "complaint_propose_suspension",
     "complaint_resolve",
     "membership_end",
     "membership_grant",

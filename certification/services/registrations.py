@@ -20,12 +20,19 @@ def registration_create(
     *,
     body: Organisation,
     scheme: Scheme,
-    jurisdiction: Province,
     by: User,
+    jurisdiction: Province | None = None,
     assessor_count: int = 0,
     note: str = "",
 ) -> BodyRegistration:
-    """Open a draft registration of `body` for `scheme` with the regulator of `jurisdiction`."""
+    """Open a draft registration of `body` for `scheme` with the national authority (the
+    registering authority whatever `jurisdiction` is given: registration is a national
+    competence; provincial regulators see it through the body's province)."""
+    from certification.selectors import national_jurisdiction
+
+    jurisdiction = national_jurisdiction() or jurisdiction
+    if jurisdiction is None:
+        raise ValidationError(_("No national authority is recorded to register bodies."))
     if not has_role(by, Role.CB_STAFF, body):
         raise PermissionDenied(
             _("Only officers of the certification body may apply for its registration.")

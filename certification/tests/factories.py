@@ -123,6 +123,7 @@ def registered_body(body, scheme, *, regulator, staff):
     provides it; otherwise the submit guard is satisfied by marking the row (test data only).
     """
     from certification.models import BodyRegistration
+    from certification.selectors import is_national_regulator
     from certification.services import (
         registration_create,
         registration_register,
@@ -130,9 +131,10 @@ def registered_body(body, scheme, *, regulator, staff):
         registration_submit,
     )
 
-    registration = registration_create(
-        body=body, scheme=scheme, jurisdiction=regulator_scope(regulator), by=staff
-    )
+    if not is_national_regulator(regulator):
+        regulator = national_regulator_for_tests()
+    qualified_auditors(body, scheme)
+    registration = registration_create(body=body, scheme=scheme, by=staff)
     attach_documents(registration, ["quality_manual", "assessor_list", "legal_documents"], by=staff)
     registration = registration_submit(registration=registration, by=staff)
     registration = registration_start_review(registration=registration, by=regulator)
@@ -141,6 +143,53 @@ def registered_body(body, scheme, *, regulator, staff):
     )
     assert registration.state == BodyRegistration.State.REGISTERED
     return registration
+
+
+def _registry_admin() -> User:
+    admin, _created = User.objects.get_or_create(
+        username="registry-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return admin
+
+
+def national_regulator_for_tests() -> User:
+    """A regulator of the national jurisdiction (registration is decided only there)."""
+    from certification.models import Membership, Province
+
+    national, _created = Province.objects.get_or_create(
+        is_national=True,
+        defaults={"code": "toan-quoc", "name": "Toàn quốc"},
+    )
+    existing = (
+        Membership.objects.active()
+        .filter(role=Role.REGULATOR, jurisdiction=national)
+        .select_related("user")
+        .first()
+    )
+    if existing is not None:
+        return existing.user
+    user = UserFactory(username="national-registrar")
+    return grant(user, Role.REGULATOR, national, by=_registry_admin())
+
+
+def qualified_auditors(body, scheme, count: int = 4) -> list[User]:
+    """Official auditors of `body` qualified for `scheme` from 2020, added until there are
+    `count` (the registration minimum); returns those added."""
+    import datetime
+
+    from audits.models import AssessorQualification
+    from audits.selectors import qualified_auditor_count
+
+    added = []
+    missing = count - qualified_auditor_count(body, scheme)
+    for _n in range(missing):
+        user = UserFactory()
+        grant(user, Role.ASSESSOR, body, by=_registry_admin())
+        AssessorQualification.objects.create(
+            user=user, scheme=scheme, valid_from=datetime.date(2020, 1, 1)
+        )
+        added.append(user)
+    return added
 
 
 def regulator_scope(regulator):

@@ -1,11 +1,13 @@
-"""Body registration with the regulator (../shared/spec/workflow.md, Body registration)."""
+"""Body registration with the national authority (../shared/spec/workflow.md, Body
+registration). In this module `regulator` is the national regulator, the only one who decides;
+`provincial_regulator` sees registrations and is refused like everyone else."""
 
 import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from certification.models import BodyRegistration
+from certification.models import BodyRegistration, Role
 from certification.services import (
     registration_create,
     registration_expire_due,
@@ -19,7 +21,7 @@ from certification.services import (
     registration_submit,
     registration_suspend,
 )
-from certification.tests.factories import attach_documents
+from certification.tests.factories import UserFactory, attach_documents, grant, qualified_auditors
 from core.exceptions import DomainError
 from core.models import LogEntry
 from core.services import history_of
@@ -33,9 +35,25 @@ CAST = [
     "lead_assessor",
     "decider",
     "regulator",
+    "provincial_regulator",
     "outsider",
 ]
 DOCS = ["quality_manual", "assessor_list", "legal_documents"]
+
+
+@pytest.fixture
+def regulator(national_regulator):
+    return national_regulator
+
+
+@pytest.fixture
+def provincial_regulator(province, admin_user):
+    return grant(UserFactory(username="so-khcn"), Role.REGULATOR, province, by=admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _four_qualified_auditors(body, scheme):
+    qualified_auditors(body, scheme, 4)
 
 
 @pytest.fixture
@@ -124,9 +142,6 @@ def test_review_and_register_by_anyone_but_the_regulator_are_refused(
 def test_a_regulator_of_another_province_may_not_review(
     submitted_registration, other_province, admin_user
 ):
-    from certification.models import Role
-    from certification.tests.factories import UserFactory, grant
-
     stranger = grant(UserFactory(), Role.REGULATOR, other_province, by=admin_user)
     with pytest.raises(PermissionDenied):
         registration_start_review(registration=submitted_registration, by=stranger)

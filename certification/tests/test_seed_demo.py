@@ -16,7 +16,10 @@ SPEC_ACCOUNTS = {
     "assessor",
     "decider",
     "regulator",
+    "national",
 }
+# GLCERT's two other official auditors (the registration minimum is 4): they cannot sign in.
+AUDITORS = {"auditor3", "auditor4"}
 
 
 def seed():
@@ -26,7 +29,9 @@ def seed():
 
 def test_seed_demo_creates_the_accounts_of_the_spec_with_their_roles():
     seed()
-    assert set(User.objects.values_list("username", flat=True)) == SPEC_ACCOUNTS
+    assert set(User.objects.values_list("username", flat=True)) == SPEC_ACCOUNTS | AUDITORS
+    for username in AUDITORS:
+        assert not User.objects.get(username=username).has_usable_password()
     body = Organisation.objects.get(code="GLCERT")
     assert body.kind == Organisation.Kind.CERTIFICATION_BODY
     lead = User.objects.get(username="lead")
@@ -103,3 +108,23 @@ def test_demo_data_shows_a_restored_certificate_a_sampled_multi_site_file_and_a_
     assert notice.deadline > notice.issued_on
     special = Audit.objects.get(certificate=suspended, kind=Audit.Kind.SPECIAL)
     assert special.short_notice and special.special_reason
+
+
+def test_seed_demo_has_a_national_regulator_who_registered_glcert_with_four_auditors():
+    """Issue 15, problem 4: the demo's registration is decided nationally and meets the
+    minimum of qualified auditors."""
+    from audits.selectors import qualified_auditor_count
+    from certification.models import BodyRegistration
+    from certification.selectors import is_national_regulator, jurisdictions_of
+    from core.models import LogEntry
+
+    seed()
+    national = User.objects.get(username="national")
+    assert is_national_regulator(national)
+    assert not is_national_regulator(User.objects.get(username="regulator"))
+    assert [p.code for p in jurisdictions_of(User.objects.get(username="regulator"))] == ["gia-lai"]
+    registration = BodyRegistration.objects.get(body__code="GLCERT")
+    assert registration.state == BodyRegistration.State.REGISTERED
+    assert qualified_auditor_count(registration.body, registration.scheme) >= 4
+    entry = LogEntry.objects.for_object(registration).get(transition="register")
+    assert entry.actor == national

@@ -298,8 +298,9 @@ def test_body_staff_see_the_complaints_in_vietnamese(client, complaint, cb_staff
     assert complaint.certificate.number in page.text
 
 
+# The enterprise complained of sees the complaint (test_complaints_followup); another does not.
 @pytest.mark.parametrize(
-    "who", ["enterprise_user", "decider", "lead_assessor", "regulator", "outsider"]
+    "who", ["other_enterprise_user", "decider", "lead_assessor", "regulator", "outsider"]
 )
 def test_others_do_not_find_the_complaint(client, complaint, who, request):
     client.force_login(request.getfixturevalue(who))

@@ -1,4 +1,5 @@
-"""Body registration pages: the body's officers apply, the regulator of the province decides."""
+"""Body registration pages: the body's officers apply, the national regulator decides, the
+province's regulator sees."""
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from certification.tests.factories import (
     UserFactory,
     attach_documents,
     grant,
+    qualified_auditors,
 )
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +225,11 @@ def test_submitting_without_the_documents_is_refused_with_the_reason(client, dra
     assert draft.state == BodyRegistration.State.DRAFT
 
 
-def test_a_registration_goes_from_draft_to_registered(client, draft, cb_staff, regulator):
+def test_a_registration_goes_from_draft_to_registered(
+    client, draft, cb_staff, national_regulator, body, other_scheme
+):
+    regulator = national_regulator
+    qualified_auditors(body, other_scheme)
     attach_documents(draft, DOCUMENTS, by=cb_staff)
     base = f"/registrations/{draft.pk}/transitions/"
     client.force_login(cb_staff)
@@ -246,9 +252,9 @@ def test_a_registration_goes_from_draft_to_registered(client, draft, cb_staff, r
     assert draft.valid_until.strftime("%d/%m/%Y") in page
 
 
-def test_the_regulator_suspends_reinstates_and_revokes(client, registration, regulator):
+def test_the_regulator_suspends_reinstates_and_revokes(client, registration, national_regulator):
     base = f"/registrations/{registration.pk}/transitions/"
-    client.force_login(regulator)
+    client.force_login(national_regulator)
     assert client.post(base + "suspend/", {"comment": "Thiếu chuyên gia."}).status_code == 302
     assert client.post(base + "reinstate/", {"comment": "Đã bổ sung."}).status_code == 302
     assert client.post(base + "revoke/", {"comment": "Vi phạm."}).status_code == 302

@@ -1,5 +1,7 @@
 """Appeals (by an enterprise against a decision) and complaints (handled by body officers)."""
 
+import datetime
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from certification.models import Appeal, Certificate, Complaint, Membership, Role
+from certification.models import (
+    Appeal,
+    Application,
+    Certificate,
+    Complaint,
+    Membership,
+    Role,
+)
 from certification.models.appeals import people_involved
 from certification.selectors import (
     appeal_get_for_user,
@@ -28,14 +37,17 @@ from certification.services import (
     appeal_start_consideration,
     appeal_uphold,
     complaint_acknowledge,
+    complaint_open_special_audit,
+    complaint_propose_suspension,
     complaint_resolve,
 )
 from certification.views.public import add_service_errors
+from core.clock import today
 from core.limits import TEXT_MAX_LENGTH
 from core.models import User
 from core.services import history_of
 from core.ui import Actions, paginate, run_transition
-from core.workflow import transitions_for
+from core.workflow import refusal, transitions_for
 
 PER_PAGE = 25
 
@@ -88,29 +100,50 @@ class AppealForm(forms.Form):
 
 
 def _appealed(request: HttpRequest):
-    """(subject, application, certificate) named by the query string; 404 when not visible."""
+    """(subject, application, certificate, finding) named by the query string: an application
+    (rejected, refused, or refused restoration), a certificate (suspended, withdrawn, or
+    `subject=scope_reduction` for a re-issued one) or a major finding (its grading); 404 when
+    not visible."""
+    S = Appeal.Subject
     try:
         if request.GET.get("application"):
             application = application_get_for_user(request.user, int(request.GET["application"]))
-            return Appeal.Subject.REFUSAL, application, None
+            if application.state == Application.State.REJECTED:
+                return S.REJECTION, application, None, None
+            restoring = (
+                application.kind == Application.Kind.RECERTIFICATION
+                and application.renews is not None
+                and application.renews.state == Certificate.State.EXPIRED
+            )
+            return (S.RESTORATION_REFUSED if restoring else S.REFUSAL), application, None, None
         if request.GET.get("certificate"):
             certificate = certificate_get_for_user(request.user, int(request.GET["certificate"]))
+            if request.GET.get("subject") == S.SCOPE_REDUCTION:
+                return S.SCOPE_REDUCTION, None, certificate, None
             subject = {
-                Certificate.State.SUSPENDED: Appeal.Subject.SUSPENSION,
-                Certificate.State.WITHDRAWN: Appeal.Subject.WITHDRAWAL,
+                Certificate.State.SUSPENDED: S.SUSPENSION,
+                Certificate.State.WITHDRAWN: S.WITHDRAWAL,
             }.get(certificate.state, "")
-            return subject, None, certificate
+            return subject, None, certificate, None
+        if request.GET.get("finding"):
+            from audits.selectors import finding_get_for_user
+
+            finding = finding_get_for_user(request.user, int(request.GET["finding"]))
+            return S.FINDING_GRADING, None, None, finding
     except ValueError:
         pass
-    raise Http404(_("Name the application or certificate the appeal is about."))
+    raise Http404(_("Name the application, certificate or finding the appeal is about."))
 
 
 @login_required
 def appeal_new(request: HttpRequest) -> HttpResponse:
-    """The enterprise appeals a refusal (`?application=`) or a suspension or withdrawal
-    (`?certificate=`)."""
-    subject, application, certificate = _appealed(request)
-    target = application or certificate
+    """The enterprise requests a review of an adverse decision: on an application
+    (`?application=`), a certificate (`?certificate=`) or a finding's grading (`?finding=`)."""
+    subject, application, certificate, finding = _appealed(request)
+    if finding is not None:
+        target = finding.audit.application or finding.audit.certificate
+    else:
+        target = application or certificate
     if not has_role(request.user, Role.ENTERPRISE, target.enterprise):
         raise PermissionDenied(_("Only the enterprise concerned may appeal."))
     form = AppealForm(request.POST if request.method == "POST" else None)
@@ -122,6 +155,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                 grounds=form.cleaned_data["grounds"],
                 application=application,
                 certificate=certificate,
+                finding=finding,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -136,6 +170,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
             "subject_label": Appeal.Subject(subject).label if subject else "",
             "application": application,
             "certificate": certificate,
+            "finding": finding,
         },
     )
 
@@ -149,7 +184,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     start = next((t for t in transitions if t.name == "start_consideration"), None)
     handlers = []
     if start is not None and start.allowed:
-        involved = people_involved(appeal.application, appeal.certificate)
+        involved = people_involved(appeal.application, appeal.certificate, appeal.finding)
         handlers = [
             m.user
             for m in Membership.objects.active()
@@ -230,11 +265,20 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = complaint_get_for_user(request.user, pk)
+    handles = complaint.state == Complaint.State.INVESTIGATING and not refusal(
+        complaint, "resolve", request.user
+    )
     return render(
         request,
         "certification/complaint_detail.html",
         {
             "complaint": complaint,
+            # The complainant's identity is for the body's people, not the client complained of.
+            "sees_complainant": not has_role(request.user, Role.ENTERPRISE, complaint.enterprise)
+            if complaint.enterprise_id
+            else True,
+            "may_follow_up": handles and complaint.certificate_id is not None,
+            "today": today(),
             "transitions": transitions_for(complaint, request.user),
             "action_base": reverse("certification:complaint_detail", args=[pk]) + "transitions/",
             "history": history_of(complaint),
@@ -242,11 +286,29 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _day(data, name: str):
+    try:
+        return datetime.date.fromisoformat(str(data.get(name) or ""))
+    except ValueError:
+        raise ValidationError({name: _("Enter a valid date.")}) from None
+
+
 COMPLAINT_ACTIONS: Actions = {
     "acknowledge": lambda c, by, data: complaint_acknowledge(
         complaint=c, by=by, comment=data.get("comment", "")
     ),
     "resolve": lambda c, by, data: complaint_resolve(
+        complaint=c, by=by, comment=data.get("comment", "")
+    ),
+    "open_special_audit": lambda c, by, data: complaint_open_special_audit(
+        complaint=c,
+        by=by,
+        planned_start=_day(data, "planned_start"),
+        planned_end=_day(data, "planned_end"),
+        mode=data.get("mode") or "on_site",
+        comment=data.get("comment", ""),
+    ),
+    "propose_suspension": lambda c, by, data: complaint_propose_suspension(
         complaint=c, by=by, comment=data.get("comment", "")
     ),
 }

@@ -475,6 +475,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing_documents": _document_labels(missing),
             "upload_types": [*required, DocumentType.GENERAL],
             "may_edit": may_edit,
+            "may_appeal": application.state
+            in (Application.State.REJECTED, Application.State.REFUSED)
+            and has_role(request.user, Role.ENTERPRISE, application.enterprise),
             "may_plan": is_staff and application.state == Application.State.IN_EVALUATION,
             "show_decision_link": (is_decider or is_staff)
             and application.state

@@ -20,6 +20,7 @@ from certification.models.organisations import Sector
 from certification.selectors import (
     certificate_get_for_user,
     certificates_visible_to,
+    complaints_visible_to,
     has_role,
     stop_use_notice_of,
 )
@@ -139,6 +140,13 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_plan_audit": is_staff
             and certificate.state in (Certificate.State.ACTIVE, Certificate.State.SUSPENDED),
             "may_appeal": is_holder and appealable,
+            "complaints": list(
+                complaints_visible_to(user)
+                .filter(certificate=certificate)
+                .order_by("-created_at", "-pk")[:20]
+            )
+            if is_staff
+            else [],
             "transitions": transitions_for(certificate, user),
             "action_base": reverse("certification:certificate_detail", args=[pk]) + "transitions/",
             "history": history_of(certificate),

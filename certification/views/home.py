@@ -148,16 +148,20 @@ def _panel(membership, user) -> dict:
     elif membership.role == Role.DECISION_MAKER:
         panel["work"] = _decision_maker_work(org, user)
     elif membership.role == Role.REGULATOR:
-        panel["figures"] = Organisation.objects.filter(
-            province=membership.jurisdiction, is_active=True
-        ).aggregate(
+        # A national regulator's figures cover the country; a provincial one's, the province.
+        national = membership.jurisdiction.is_national
+        in_scope = Q() if national else Q(province=membership.jurisdiction)
+        panel["figures"] = Organisation.objects.filter(in_scope, is_active=True).aggregate(
             enterprises=Count("pk", filter=Q(kind=Organisation.Kind.ENTERPRISE)),
             bodies=Count("pk", filter=Q(kind=Organisation.Kind.CERTIFICATION_BODY)),
         )
         panel["work"] = {
             "registrations": list(
                 BodyRegistration.objects.filter(
-                    jurisdiction=membership.jurisdiction,
+                    Q()
+                    if national
+                    else Q(jurisdiction=membership.jurisdiction)
+                    | Q(body__province=membership.jurisdiction),
                     state__in=[
                         BodyRegistration.State.SUBMITTED,
                         BodyRegistration.State.UNDER_REVIEW,

@@ -196,7 +196,8 @@ class ComplaintForm(forms.Form):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     description = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 6})
+        label=gettext_lazy("Description"),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def clean(self):
@@ -253,6 +254,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     certificate=data["certificate"],
                     by=request.user,
+                    language=translation.get_language() or "",
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -273,6 +275,35 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 def complaint_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "certification/complaint_sent.html")
+
+
+@require_safe
+def complaint_track(request: HttpRequest, token: str) -> HttpResponse:
+    """The complainant follows the case with the private link e-mailed to them (no account):
+    its state, the dates of its steps and the outcome; 404 for any other token. Never cached
+    by a shared cache, never sent on as a referrer."""
+    from django.shortcuts import get_object_or_404
+
+    from certification.models import Complaint
+    from core.models import LogEntry
+
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("body", "certificate"), tracking_token=token
+    )
+    states = dict(Complaint.State.choices)
+    steps = [
+        (entry.created_at, states.get(entry.target_state, entry.target_state))
+        for entry in LogEntry.objects.for_object(complaint)
+        .filter(transition__in=["lodge", "acknowledge", "resolve"])
+        .order_by("created_at", "pk")
+    ]
+    response = render(
+        request, "certification/complaint_track.html", {"complaint": complaint, "steps": steps}
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

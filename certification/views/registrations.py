@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from certification.models import BodyRegistration, Organisation, Province, Role, Scheme
+from audits.selectors import qualified_auditor_count
+from certification.models import BodyRegistration, Organisation, Role, Scheme
+from certification.models.registrations import MIN_QUALIFIED_AUDITORS
 from certification.selectors import (
     organisations_for_role,
     registration_get_for_user,
@@ -104,16 +106,19 @@ class RegistrationForm(forms.Form):
     scheme = forms.ModelChoiceField(
         label=gettext_lazy("Scheme"), queryset=Scheme.objects.filter(is_active=True)
     )
-    jurisdiction = forms.ModelChoiceField(
-        label=gettext_lazy("Registering authority (province)"),
-        queryset=Province.objects.order_by("name"),
-    )
     assessor_count = forms.IntegerField(
-        label=gettext_lazy("Number of official assessors"), min_value=0, max_value=1000
+        label=gettext_lazy("Number of official assessors"),
+        min_value=0,
+        max_value=1000,
+        help_text=gettext_lazy(
+            "As declared; the decision counts the auditors qualified for the scheme on the day."
+        ),
     )
     note = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, bodies, **kwargs):
@@ -133,7 +138,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
         bodies=bodies,
-        initial={"body": first.pk, "jurisdiction": first.province_id, "assessor_count": 0},
+        initial={"body": first.pk, "assessor_count": 0},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -141,7 +146,6 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             registration = registration_create(
                 body=data["body"],
                 scheme=data["scheme"],
-                jurisdiction=data["jurisdiction"],
                 assessor_count=data["assessor_count"],
                 note=data["note"],
                 by=request.user,
@@ -163,6 +167,8 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "certification/registration_detail.html",
         {
             "registration": registration,
+            "qualified_auditors": qualified_auditor_count(registration.body, registration.scheme),
+            "minimum_auditors": MIN_QUALIFIED_AUDITORS,
             "document_types": REGISTRATION_DOCUMENT_TYPES,
             "transitions": transitions_for(registration, request.user),
             "action_base": reverse("certification:registration_detail", args=[pk]) + "transitions/",

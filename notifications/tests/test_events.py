@@ -29,7 +29,7 @@ from certification.services import (
     registration_start_review,
     registration_submit,
 )
-from certification.tests.factories import attach_documents, regulator_scope
+from certification.tests.factories import attach_documents
 from core.clock import today
 from core.models import LogEntry
 from notifications.events import notify_log_entry
@@ -282,24 +282,26 @@ def test_a_suspension_tells_the_enterprise_the_body_and_the_regulators_of_its_pr
 
 
 def test_a_registration_submission_tells_the_regulators_and_its_decision_tells_the_body_staff(
-    cast, body, other_scheme, cb_staff, regulator, told
+    cast, body, other_scheme, cb_staff, regulator, national_regulator, told
 ):
-    registration = registration_create(
-        body=body, scheme=other_scheme, jurisdiction=regulator_scope(regulator), by=cb_staff
-    )
+    """The national regulator decides; the body's provincial regulator is told too."""
+    from certification.tests.factories import qualified_auditors
+
+    qualified_auditors(body, other_scheme)
+    registration = registration_create(body=body, scheme=other_scheme, by=cb_staff)
     attach_documents(
         registration, ["quality_manual", "assessor_list", "legal_documents"], by=cb_staff
     )
 
     submitted = told(lambda: registration_submit(registration=registration, by=cb_staff))
-    registration_start_review(registration=registration, by=regulator)
+    registration_start_review(registration=registration, by=national_regulator)
     registered = told(
         lambda: registration_register(
-            registration=registration, by=regulator, registration_number="02/2026/ĐK"
+            registration=registration, by=national_regulator, registration_number="02/2026/ĐK"
         )
     )
 
-    assert set(submitted) == {"reg"}
+    assert set(submitted) == {"reg", "national"}
     assert submitted["reg"][0].event == "registration.submit"
     assert set(registered) == {"staff", "staff2"}
     assert "02/2026/ĐK" in registered["staff"][0].body

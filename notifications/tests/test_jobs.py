@@ -152,9 +152,10 @@ def test_a_body_registration_expiring_reminds_its_staff_and_the_regulator_at_90_
     at_90_again = told(lambda: remind_registrations_expiring(until - datetime.timedelta(days=85)))
     at_30 = told(lambda: remind_registrations_expiring(until - datetime.timedelta(days=30)))
 
-    assert set(at_90) == {"staff", "staff2", "reg"}
+    # The body's officers, the national authority that registered it, the province's regulator.
+    assert set(at_90) == {"staff", "staff2", "national-registrar", "reg"}
     assert at_90_again == {}
-    assert set(at_30) == {"staff", "staff2", "reg"}
+    assert set(at_30) == {"staff", "staff2", "national-registrar", "reg"}
 
 
 def test_a_body_registration_expires_once_on_its_date(cast, registration, jobs):
@@ -165,7 +166,7 @@ def test_a_body_registration_expires_once_on_its_date(cast, registration, jobs):
     assert registration.state == "expired"
     assert (first["registrations_expired"], second["registrations_expired"]) == (1, 0)
     expired = {n for n, events in told_first.items() if "registration.expire" in events}
-    assert expired == {"staff", "staff2", "reg"}
+    assert expired == {"staff", "staff2", "national-registrar", "reg"}
 
 
 # --- Findings -------------------------------------------------------------------------------

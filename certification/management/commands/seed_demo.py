@@ -33,6 +33,14 @@ PROVINCE = {
     "authority_name": "Sở Khoa học và Công nghệ tỉnh Gia Lai",
 }
 
+# The whole country: its regulator (the `national` account) decides body registrations.
+NATIONAL = {
+    "code": "toan-quoc",
+    "name": "Toàn quốc",
+    "authority_name": "Ủy ban Tiêu chuẩn Đo lường Chất lượng Quốc gia",
+    "is_national": True,
+}
+
 ORGANISATIONS = {
     "enterprise": {
         "kind": Organisation.Kind.ENTERPRISE,
@@ -105,7 +113,8 @@ ORGANISATIONS = {
     },
 }
 
-# username → (full name, role, organisation key or None for the province)
+# username → (full name, role, organisation key, or "province" / "national" for a regulator's
+# jurisdiction)
 ACCOUNTS = {
     "enterprise": ("Nguyễn Thị Hạnh", Role.ENTERPRISE, "enterprise"),
     "enterprise2": ("Rơ Châm Blơi", Role.ENTERPRISE, "enterprise2"),
@@ -113,8 +122,17 @@ ACCOUNTS = {
     "lead": ("Lê Thị Thu Hương", Role.ASSESSOR, "body"),
     "assessor": ("Phạm Đức Anh", Role.ASSESSOR, "body"),
     "decider": ("Võ Quang Vinh", Role.DECISION_MAKER, "body"),
-    "regulator": ("Đặng Thị Lan", Role.REGULATOR, None),
+    "regulator": ("Đặng Thị Lan", Role.REGULATOR, "province"),
+    "national": ("Hoàng Minh Tuấn", Role.REGULATOR, "national"),
 }
+# GLCERT's other official auditors (qualified for the scheme, so that the body meets the
+# registration minimum of 4); they cannot sign in.
+OFFICIAL_AUDITORS = {
+    "auditor3": "Hoàng Văn Nam",
+    "auditor4": "Siu H'Nhi",
+}
+# The body's management (handles complaints about the body itself).
+MANAGEMENT = {"decider"}
 
 
 class Command(BaseCommand):
@@ -179,6 +197,10 @@ class Command(BaseCommand):
         province, _created = Province.objects.update_or_create(
             code=PROVINCE["code"], defaults=PROVINCE
         )
+        national = Province.objects.filter(is_national=True).first()
+        if national is None:
+            national = Province.objects.create(**NATIONAL)
+        jurisdictions = {"province": province, "national": national}
         orgs = {}
         for key, fields in ORGANISATIONS.items():
             lookup = (
@@ -196,8 +218,8 @@ class Command(BaseCommand):
         people = {}
         for username, (full_name, role, org_key) in ACCOUNTS.items():
             user = people[username] = self._user(username, full_name, password)
-            organisation = orgs[org_key] if org_key else None
-            jurisdiction = None if org_key else province
+            organisation = orgs.get(org_key)
+            jurisdiction = jurisdictions.get(org_key)
             exists = (
                 Membership.objects.active()
                 .filter(user=user, role=role, organisation=organisation, jurisdiction=jurisdiction)
@@ -211,6 +233,17 @@ class Command(BaseCommand):
                     jurisdiction=jurisdiction,
                     by=admin,
                 )
+        for username, full_name in OFFICIAL_AUDITORS.items():
+            user = people[username] = self._user(username, full_name, None)
+            if not (
+                Membership.objects.active()
+                .filter(user=user, role=Role.ASSESSOR, organisation=orgs["body"])
+                .exists()
+            ):
+                membership_grant(user=user, role=Role.ASSESSOR, organisation=orgs["body"], by=admin)
+        Membership.objects.active().filter(
+            user__username__in=MANAGEMENT, organisation=orgs["body"]
+        ).update(manages_body=True)
         if not ChecklistTemplate.objects.exists():
             call_command("import_checklists", stdout=self.stdout)
         # Before the workflow: its grants sign their certificates after commit.
@@ -252,8 +285,9 @@ class Command(BaseCommand):
             write(_("The demo's e-mails were written to %(folder)s.") % {"folder": mail_note})
 
     def _user(
-        self, username: str, full_name: str, password: str, *, superuser: bool = False
+        self, username: str, full_name: str, password: str | None, *, superuser: bool = False
     ) -> User:
+        """The account, with `password` (None: it cannot sign in)."""
         user, _ = User.objects.get_or_create(username=username)
         user.full_name = full_name
         user.email = f"{username}@demo.txng-cert.vn"
@@ -261,6 +295,9 @@ class Command(BaseCommand):
         user.is_staff = superuser
         user.is_superuser = superuser
         user.preferred_language = "vi"
-        user.set_password(password)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
         user.save()
         return user

@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "webhooks",
     "signing",
     "tracing",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +309,10 @@ MEDIA_URL = "/media-not-public/"
 
 # Uploads: refused above this size (413) or when their bytes are not one of these types (415).
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# Spreadsheet imports (imports app): files above this size are refused (413), and so are files
+# with more rows than this (split them).
+IMPORTS_MAX_BYTES = env_int("IMPORTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+IMPORTS_MAX_ROWS = env_int("IMPORTS_MAX_ROWS", 20_000, minimum=1)
 DOCUMENT_ALLOWED_TYPES = env.list(
     "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
 )

@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("signing.urls")),
     path("oversight/", include("oversight.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("certification.urls")),
     path("", include("checklists.urls")),
     path("", include("audits.urls")),

@@ -50,7 +50,7 @@ ACTIVITY_COLUMNS = [
         "Mã chỉ tiêu",
         "Indicator code",
         True,
-        "training",
+        "officials_trained",
         "Mã chỉ tiêu của kế hoạch (không tự tính).",
     ),
     Column("date", "Ngày", "Date", True, "20/05/2026"),

@@ -610,7 +610,8 @@ class Matrix:
         for (kind, scope), allowed_actors in IMPORTS_EXPECTED.items():
             allowed = actor in allowed_actors
             target = f"body:{w.body.pk}" if scope == "body" else f"province:{w.province.pk}"
-            content = reading.rows_csv(get_kind(kind), [{c.key: "x" for c in get_kind(kind).columns}])
+            columns = get_kind(kind).columns
+            content = reading.rows_csv(get_kind(kind), [{c.key: "x" for c in columns}])
 
             def run(kind=kind, target=target, content=content):
                 before = ImportBatch.objects.count()

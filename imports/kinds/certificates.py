@@ -540,11 +540,15 @@ class Certificates(Kind):
             _queue_portal_records(certificates)
             progress(len(part))
         # 2. The number series continue after the highest imported number.
+        highest: dict[tuple[str, int], int] = {}
         for result in todo:
-            if result.cleaned["series"]:
-                counter_raise(f"certificate:{body.code}", *result.cleaned["series"])
-            if result.cleaned["decision_series"]:
-                counter_raise(f"decision:{body.code}", *result.cleaned["decision_series"])
+            for series, key in (("certificate", "series"), ("decision", "decision_series")):
+                if result.cleaned[key]:
+                    year_of, n = result.cleaned[key]
+                    slot = (f"{series}:{body.code}", year_of)
+                    highest[slot] = max(highest.get(slot, 0), n)
+        for (series, year_of), n in sorted(highest.items()):
+            counter_raise(series, year_of, n)
         _after_commit(ctx, [r.cleaned["number"] for r in todo])
 
 

@@ -146,7 +146,9 @@ def create_enterprises(fields_list: list[dict], ctx: Context) -> dict[str, Organ
         if fields["tax_code"] in made:
             continue
         organisation = Organisation(kind=Organisation.Kind.ENTERPRISE, **fields)
-        organisation.full_clean()
+        # Field validators (tax code, e-mail, lengths); uniqueness of the tax code was checked
+        # for the whole file at once (and the database constraint holds it).
+        organisation.full_clean(validate_unique=False, validate_constraints=False)
         made[fields["tax_code"]] = organisation
     Organisation.objects.bulk_create(list(made.values()))
     log_imported(list(made.values()), ctx)

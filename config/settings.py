@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "signing",
     "tracing",
     "imports",
+    "guide",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The unread-notifications counter in the header (one query, signed-in only).
                 "notifications.context_processors.unread",
+                # `{{ guide_url }}`: the user guide's section for the page (computed when used).
+                "guide.context_processors.guide",
             ],
         },
     },

@@ -11,6 +11,11 @@ urlpatterns = [
         views.template_download,
         name="template",
     ),
+    re_path(
+        r"^samples/legacy-certificates\.(?P<fmt>xlsx|csv)$",
+        views.sample_download,
+        name="sample",
+    ),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/confirm/", views.batch_confirm, name="batch_confirm"),
     path("batches/<int:pk>/status/", views.batch_status, name="batch_status"),

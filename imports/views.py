@@ -1,9 +1,12 @@
 """Import pages: choose a kind and where, upload (the dry run), read the preview, confirm,
 follow the progress."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,6 +67,19 @@ def template_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse
     response = HttpResponse(content, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.{fmt}"'
     return response
+
+
+@login_required
+@require_GET
+def sample_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The sample file of 20 legacy certificates (docs/samples, written by
+    `manage.py write_import_samples`), for trying the certificate import."""
+    if get_kind("certificates") not in kinds_for(request.user):
+        raise Http404
+    path = Path(settings.BASE_DIR) / "docs" / "samples" / f"legacy-certificates.{fmt}"
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 @login_required

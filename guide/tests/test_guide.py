@@ -35,6 +35,12 @@ def test_both_languages_have_every_page_with_the_same_sections():
         vi, en = pages.page("vi", slug), pages.page("en", slug)
         assert vi is not None and en is not None, slug
         assert vi.anchors == en.anchors, slug
+    shots = settings.BASE_DIR / "docs" / "screenshots"
+    for language in pages.LANGUAGES:
+        for slug in pages.PAGES:
+            text = (pages.guide_dir() / language / f"{slug}.md").read_text()
+            for name in re.findall(r"\(screenshots/([a-z0-9-]+\.png)\)", text):
+                assert (shots / name).is_file(), (language, slug, name)
     every = {a for slug in pages.PAGES for a in pages.page("vi", slug).anchors}
     missing = {name: a for name, a in pages.SECTIONS.items() if a and a not in every}
     assert not missing

@@ -78,7 +78,7 @@ class RowResult:
             "action": self.action,
             "key": self.key,
             "errors": self.errors,
-            "note": self.note,
+            "note": "" if self.refused else self.note,
         }
 
 

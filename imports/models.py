@@ -69,6 +69,15 @@ class ImportBatch(FSMModelMixin, TimeStampedModel):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    # Who confirmed: the imported records are theirs ("imported by").
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

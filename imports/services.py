@@ -136,7 +136,12 @@ def import_confirm(*, batch: ImportBatch, by: User) -> ImportBatch:
 
     DomainError (409) when rows were refused or the batch is not waiting for confirmation;
     PermissionDenied (403) for anyone but an officer of the body / regulator of the province."""
-    batch = execute(batch, "confirm", by=by)
+
+    def prepare(locked: ImportBatch) -> list[str]:
+        locked.confirmed_by = by
+        return ["confirmed_by"]
+
+    batch = execute(batch, "confirm", by=by, prepare=prepare)
     batch_id = batch.pk
 
     def queue() -> None:
@@ -206,7 +211,7 @@ def import_run(*, batch_id: int) -> ImportBatch:
         return batch
     batch = execute(batch, "start", by=None)
     kind = get_kind(batch.kind)
-    by = batch.created_by
+    by = batch.confirmed_by or batch.created_by
     ctx = Context(
         by=by,
         body=batch.body,

@@ -336,3 +336,19 @@ def test_the_status_endpoint_reports_the_finished_import(
         True,
         1,
     )
+
+
+def test_the_officer_who_confirms_is_recorded_as_the_importer(
+    cb_staff, body, scheme, admin_user, django_capture_on_commit_callbacks
+):
+    from certification.models import Role
+    from certification.tests.factories import UserFactory, grant
+
+    colleague = grant(UserFactory(username="staff-b"), Role.CB_STAFF, body, by=admin_user)
+    batch = import_preview(
+        kind="certificates", upload=csv_file("certificates", [record(1)]), by=cb_staff, body=body
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_confirm(batch=batch, by=colleague)
+    entry = LogEntry.objects.for_object(Certificate.objects.get()).get()
+    assert entry.actor == colleague

@@ -176,6 +176,8 @@ INSTALLED_APPS = [
     "webhooks",
     "signing",
     "tracing",
+    "imports",
+    "guide",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The unread-notifications counter in the header (one query, signed-in only).
                 "notifications.context_processors.unread",
+                # `{{ guide_url }}`: the user guide's section for the page (computed when used).
+                "guide.context_processors.guide",
             ],
         },
     },
@@ -314,6 +318,10 @@ MEDIA_URL = "/media-not-public/"
 
 # Uploads: refused above this size (413) or when their bytes are not one of these types (415).
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# Spreadsheet imports (imports app): files above this size are refused (413), and so are files
+# with more rows than this (split them).
+IMPORTS_MAX_BYTES = env_int("IMPORTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+IMPORTS_MAX_ROWS = env_int("IMPORTS_MAX_ROWS", 20_000, minimum=1)
 DOCUMENT_ALLOWED_TYPES = env.list(
     "DOCUMENT_ALLOWED_TYPES", default=["pdf", "docx", "xlsx", "jpeg", "png"]
 )

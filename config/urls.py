@@ -70,6 +70,8 @@ urlpatterns = [
     path("", include("signing.urls")),
     path("oversight/", include("oversight.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("imports/", include("imports.urls")),
+    path("guide/", include("guide.urls")),
     path("", include("certification.urls")),
     path("", include("checklists.urls")),
     path("", include("audits.urls")),

@@ -54,6 +54,7 @@ from core.services import log_transition
 from documents.models import Document
 from documents.services import document_upload
 from documents.tests import factories
+from imports.models import ImportBatch
 
 API = "/api/v1"
 
@@ -178,6 +179,19 @@ EXPECTED: dict[str, dict] = {
         "transitions": {"acknowledge": {CB_STAFF}, "resolve": {CB_STAFF}},
     },
 }
+
+# Imports (issue 21): who may upload a file of each kind (the dry run) into the body or the
+# province, and who confirms a pending import there. Body officers into their own body,
+# regulators into their jurisdiction, nobody else.
+IMPORTS_EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("certificates", "body"): {CB_STAFF},
+    ("enterprises", "body"): {CB_STAFF},
+    ("qualifications", "body"): {CB_STAFF},
+    ("enterprises", "province"): {REGULATOR},
+    ("high_risk_groups", "province"): {REGULATOR},
+    ("plan_activities", "province"): {REGULATOR},
+}
+IMPORTS_CONFIRM_EXPECTED = {"body": {CB_STAFF}, "province": {REGULATOR}}
 
 COLLECTION = {
     "application": "applications",
@@ -350,6 +364,15 @@ def _build_world(admin) -> World:
         ),
     }
     w.tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
+    w.import_batches = {
+        scope: ImportBatch.objects.create(
+            kind="enterprises", file_name="dn.csv", sha256="0" * 64, size=1, rows=[],
+            created_by=users[CB_STAFF if scope == "body" else REGULATOR],
+            body=w.body if scope == "body" else None,
+            jurisdiction=province if scope == "province" else None,
+        )
+        for scope in ("body", "province")
+    }
     return w
 
 
@@ -694,6 +717,54 @@ class Matrix:
         )
 
 
+    # --- imports ---------------------------------------------------------------------------
+
+    def imports(self, actor: str) -> None:
+        """Upload (the dry run) of each kind into the body and the province, and confirmation
+        of a pending import there: allowed → the preview (302 to it) / queued; refused →
+        401/403/404 or the sign-in page, and no import was recorded or confirmed."""
+        from imports import reading
+        from imports.kinds import get_kind
+
+        w = self.w
+        for (kind, scope), allowed_actors in IMPORTS_EXPECTED.items():
+            allowed = actor in allowed_actors
+            target = f"body:{w.body.pk}" if scope == "body" else f"province:{w.province.pk}"
+            columns = get_kind(kind).columns
+            content = reading.rows_csv(get_kind(kind), [{c.key: "x" for c in columns}])
+
+            def run(kind=kind, target=target, content=content):
+                before = ImportBatch.objects.count()
+                response = self.page(actor).post(
+                    f"/imports/{kind}/",
+                    {"scope": target, "file": SimpleUploadedFile("a.csv", content)},
+                )
+                return response, ImportBatch.objects.count() - before
+
+            response, added = self.isolated(run)
+            case = f"page import {kind} into {scope} {actor}"
+            if allowed:
+                self.expect(response.status_code == 302 and added == 1, case,
+                            (response.status_code, response.content[:200]))
+            else:
+                self.expect(self.refused(response, actor) and added == 0, case,
+                            response.status_code)
+        for scope, allowed_actors in IMPORTS_CONFIRM_EXPECTED.items():
+            batch = w.import_batches[scope]
+
+            def run(batch=batch):
+                response = self.page(actor).post(f"/imports/batches/{batch.pk}/confirm/")
+                return response, ImportBatch.objects.get(pk=batch.pk).state
+
+            response, state = self.isolated(run)
+            case = f"page import confirm in {scope} {actor}"
+            if actor in allowed_actors:
+                self.expect(state == "queued", case, (response.status_code, state))
+            else:
+                self.expect(self.refused(response, actor) and state == "previewed", case,
+                            (response.status_code, state))
+
+
 @pytest.mark.django_db
 def test_the_permission_matrix(monkeypatch, capsys, settings):
     settings.AXES_ENABLED = False
@@ -716,6 +787,8 @@ def test_the_permission_matrix(monkeypatch, capsys, settings):
             matrix.form_actions(kind, actor)
             matrix.uploads(kind, actor)
             matrix.transitions(kind, actor)
+    for actor in ACTORS:
+        matrix.imports(actor)
     with capsys.disabled():
         print(  # noqa: T201 - acceptance: the matrix says how many cases it checked
             f"\npermission matrix: {matrix.checked} cases checked "

@@ -21,6 +21,8 @@ _ACTION_LABELS = {
     "team_remove": gettext_lazy("Removed from the team"),
     "declaration_sign": gettext_lazy("Impartiality declaration signed"),
     "trace_test_record": gettext_lazy("Trace test recorded"),
+    "imported": gettext_lazy("Imported"),
+    "import_update": gettext_lazy("Updated by an import"),
 }
 
 

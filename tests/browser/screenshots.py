@@ -106,3 +106,28 @@ def test_screenshot_of_the_offline_sync_counter(browser, live_server):
         assert target.stat().st_size > 10_000
     finally:
         context.close()
+
+
+def test_screenshot_of_an_import_preview(demo_data, people):
+    """The user guide's walkthrough of an import: the preview of the sample file of legacy
+    certificates, one row refused to show the column and reason."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.models import Organisation
+    from core.models import User
+    from imports import reading, samples
+    from imports.kinds import get_kind
+    from imports.services import import_preview
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    records = samples.legacy_certificates(20)
+    records[3]["holder_tax_code"] = "0100233489"  # a wrong check digit
+    content = reading.rows_xlsx(get_kind("certificates"), records)
+    batch = import_preview(
+        kind="certificates",
+        upload=SimpleUploadedFile("so-giay-chung-nhan-cu.xlsx", content),
+        by=User.objects.get(username="cbstaff"),
+        body=Organisation.objects.get(code="GLCERT"),
+    )
+    shot = shoot(people.window("cbstaff"), f"/imports/batches/{batch.pk}/", "import-preview")
+    assert shot.stat().st_size > 10_000, shot

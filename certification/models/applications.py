@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from certification import rules
@@ -160,7 +160,8 @@ class Application(FSMModelMixin, TimeStampedModel):
         )  # technically reviewed
         CERTIFIED = "certified", gettext_lazy("Certified")  # final: certificate issued
         REFUSED = "refused", gettext_lazy("Refused")  # final: certification refused
-        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")  # final: withdrawn by the enterprise
+        # final: withdrawn by the enterprise ("Đã rút", not a revoked certificate's "Đã thu hồi")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application state", "Withdrawn")
 
     class Kind(models.TextChoices):
         INITIAL = "initial", gettext_lazy("Initial certification")

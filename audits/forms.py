@@ -73,6 +73,15 @@ class TeamMemberForm(forms.Form):
         )
 
 
+# The ties a declaration asks about: (field of the declaration, what a tie means).
+DECLARATION_TIES = (
+    ("no_consultancy", _("consultancy for the enterprise in the last two years")),
+    ("no_employment", _("employment by the enterprise in the last two years")),
+    ("no_financial_interest", _("a financial interest in the enterprise")),
+    ("no_family_ties", _("family ties with its owners or managers")),
+)
+
+
 class ObjectionForm(forms.Form):
     member = forms.ModelChoiceField(
         label=capfirst(_("team member objected to")), queryset=User.objects.none()
@@ -91,24 +100,79 @@ class ObjectionForm(forms.Form):
 
 
 class DeclarationForm(forms.Form):
-    no_consultancy = forms.BooleanField(
-        label=capfirst(_("no consultancy for the enterprise in the last two years")), required=False
+    """The impartiality declaration as two explicit choices: no tie at all, or the ties the
+    person has (at least one ticked, and described). Nothing chosen is an error, never a
+    silent record of a tie."""
+
+    NONE = "none"
+    TIES = "ties"
+
+    choice = forms.ChoiceField(
+        label=capfirst(_("your declaration")),
+        widget=forms.RadioSelect,
+        choices=(),
+        error_messages={"required": _("Choose one of the two statements.")},
     )
-    no_employment = forms.BooleanField(
-        label=capfirst(_("no employment by the enterprise in the last two years")), required=False
-    )
-    no_financial_interest = forms.BooleanField(
-        label=capfirst(_("no financial interest in the enterprise")), required=False
-    )
-    no_family_ties = forms.BooleanField(
-        label=capfirst(_("no family ties with its owners or managers")), required=False
+    ties = forms.MultipleChoiceField(
+        label=capfirst(_("the ties you have")),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(name, label) for name, label in DECLARATION_TIES],
+        required=False,
     )
     statement = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=capfirst(_("statement")),
+        label=capfirst(_("details of the ties")),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+
+    def __init__(self, *args, enterprise_name: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        name = enterprise_name or _("the enterprise")
+        self.fields["choice"].choices = [
+            (
+                self.NONE,
+                _(
+                    "I declare that I have no tie with %(name)s: no consultancy and no employment "
+                    "in the last two years, no financial interest, no family ties with its owners "
+                    "or managers."
+                )
+                % {"name": name},
+            ),
+            (self.TIES, _("I have the following ties with %(name)s:") % {"name": name}),
+        ]
+
+    @classmethod
+    def initial_from(cls, declaration) -> dict:
+        """The form's initial values from a signed declaration (re-signing)."""
+        if declaration is None:
+            return {}
+        ties = [name for name, _label in DECLARATION_TIES if not getattr(declaration, name)]
+        return {
+            "choice": cls.TIES if ties else cls.NONE,
+            "ties": ties,
+            "statement": declaration.statement,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("choice") == self.TIES:
+            if not data.get("ties"):
+                self.add_error("ties", _("Tick at least one tie you have."))
+            if not (data.get("statement") or "").strip():
+                self.add_error("statement", _("Describe the ties you have."))
+        return data
+
+    def declaration_data(self) -> dict:
+        """What the service records: each tie denied unless declared."""
+        declared = (
+            set(self.cleaned_data.get("ties") or ())
+            if self.cleaned_data["choice"] == self.TIES
+            else set()
+        )
+        answers = {name: name not in declared for name, _label in DECLARATION_TIES}
+        statement = self.cleaned_data.get("statement", "") if declared else ""
+        return {**answers, "statement": statement}
 
 
 class TraceTestForm(forms.Form):
@@ -159,7 +223,27 @@ class FindingRaiseForm(forms.Form):
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one `<input type="file" multiple>` (a list, maybe empty)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
 class FindingResponseForm(forms.Form):
+    """The enterprise's response and, in the same form, the evidence of the corrective action:
+    one submit, so picking a file never loses what was typed."""
+
     root_cause = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
         label=capfirst(_("root cause")),
@@ -176,3 +260,13 @@ class FindingResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     planned_completion = forms.DateField(label=capfirst(_("planned completion")), widget=_DATE)
+    evidence_files = MultipleFileField(
+        label=capfirst(_("evidence of the corrective action (optional)")),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX, JPEG or PNG; you may pick several files or take a photo."),
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png,image/*"}),
+    )
+
+    def response_data(self) -> dict:
+        """The cleaned answers the service takes (the files left out)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "evidence_files"}

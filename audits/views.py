@@ -7,12 +7,14 @@ write goes through `audits.services` / `checklists.services` (403, 409 and 400 a
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audits.forms import (
@@ -26,7 +28,7 @@ from audits.forms import (
     TraceTestForm,
 )
 from audits.models import TRACE_TEST_KINDS, Audit, AuditTeamMember, Finding, TeamObjection
-from audits.rules import assessor_on_team
+from audits.rules import assessor_on_team, team_role
 from audits.selectors import (
     audit_get_for_user,
     audits_visible_to,
@@ -71,6 +73,8 @@ from core.services import history_of
 from core.ui import Actions, paginate, run_transition, safe_next
 from core.workflow import transitions_for
 from documents.models import GeneratedType
+from documents.services import document_upload
+from documents.validation import DocumentRejected, validate_upload
 
 AUDIT_ACTIONS: Actions = {
     "start": lambda a, by, data: audit_start(audit=a, by=by, comment=data.get("comment", "")),
@@ -296,19 +300,9 @@ def _audit_context(request: HttpRequest, audit: Audit, **forms) -> dict:
         )
     if my_role is not None and planned:
         mine = declarations.get(user.pk)
-        initial = (
-            {
-                "no_consultancy": mine.no_consultancy,
-                "no_employment": mine.no_employment,
-                "no_financial_interest": mine.no_financial_interest,
-                "no_family_ties": mine.no_family_ties,
-                "statement": mine.statement,
-            }
-            if mine
-            else {}
-        )
         context["declaration_form"] = forms.get("declaration_form") or DeclarationForm(
-            initial=initial
+            initial=DeclarationForm.initial_from(mine),
+            enterprise_name=audit.subject.enterprise.name,
         )
         context["my_declaration"] = mine
     context["site_rows"] = _site_rows(audit)
@@ -365,14 +359,15 @@ def _form_post(request, audit, form_name, form, call, success, anchor):
     status = 400
     if form.is_valid():
         try:
-            call(form.cleaned_data)
+            result = call(form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = 409
         except ValidationError as exc:
             _put_errors(form, exc)
         else:
-            messages.success(request, success)
+            level, text = success(result) if callable(success) else (messages.SUCCESS, success)
+            messages.add_message(request, level, text)
             return HttpResponseRedirect(safe_next(request, _audit_url(audit, anchor)))
     context = _audit_context(request, audit, **{form_name: form})
     context[form_name] = form
@@ -457,18 +452,33 @@ def objection_transition(request: HttpRequest, pk: int, objection_pk: int, name:
     )
 
 
+def _declaration_message(declaration) -> tuple[int, str]:
+    """What the person is told after signing: what was recorded and what it means."""
+    if declaration.is_clean:
+        return messages.SUCCESS, _(
+            "Your declaration was signed: you declared no tie with the enterprise."
+        )
+    return messages.WARNING, _(
+        "Your declaration was signed with the ties you declared. The audit cannot start "
+        "until the certification body replaces you on the team."
+    )
+
+
 @login_required
 @require_POST
 def audit_declaration(request: HttpRequest, pk: int) -> HttpResponse:
     """The current user's impartiality declaration for the audited enterprise."""
     audit = audit_get_for_user(request.user, pk)
+    if team_role(audit, request.user) is None:
+        raise PermissionDenied(_("Only members of the audit team sign a declaration for it."))
+    form = DeclarationForm(request.POST, enterprise_name=audit.subject.enterprise.name)
     return _form_post(
         request,
         audit,
         "declaration_form",
-        DeclarationForm(request.POST),
-        lambda data: declaration_sign(audit=audit, by=request.user, **data),
-        _("Your declaration was signed."),
+        form,
+        lambda data: declaration_sign(audit=audit, by=request.user, **form.declaration_data()),
+        _declaration_message,
         "team",
     )
 
@@ -706,20 +716,44 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def finding_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The enterprise's response: root cause, correction, corrective action, planned date."""
+    """The enterprise's response (root cause, correction, corrective action, planned date) and
+    the evidence files picked with it, in one submit. Nothing is kept unless everything is
+    accepted: a refused file (400/413/415) shows the form again with what was typed."""
     finding = _finding_get(request.user, pk)
     url = reverse("audits:finding_detail", args=[finding.pk])
-    form = FindingResponseForm(request.POST)
+    form = FindingResponseForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
+        files = form.cleaned_data["evidence_files"]
         try:
-            finding_respond(finding=finding, by=request.user, **form.cleaned_data)
+            for file in files:
+                validate_upload(file)
+            with transaction.atomic():
+                finding_respond(finding=finding, by=request.user, **form.response_data())
+                for file in files:
+                    document_upload(
+                        owner=finding, doc_type=GeneratedType.EVIDENCE, file=file, by=request.user
+                    )
         except DomainError as exc:
             return _refused(request, exc.message, 409, url)
+        except DocumentRejected as exc:
+            form.add_error("evidence_files", exc.message)
+            status = exc.status
         except ValidationError as exc:
             _put_errors(form, exc)
         else:
-            messages.success(request, _("Your response was sent to the audit team."))
+            if files:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Your response and %(n)d file were sent to the audit team.",
+                        "Your response and %(n)d files were sent to the audit team.",
+                        len(files),
+                    )
+                    % {"n": len(files)},
+                )
+            else:
+                messages.success(request, _("Your response was sent to the audit team."))
             return HttpResponseRedirect(url)
     context = _finding_context(request, finding, response_form=form)
     context["response_form"] = form

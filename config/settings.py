@@ -305,6 +305,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
+# One date format in both languages: dd/mm/yyyy, and HH:mm where the time matters
+# (config/formats/<language>/formats.py; these are the fallbacks outside a language).
+FORMAT_MODULE_PATH = ["config.formats"]
+DATE_FORMAT = SHORT_DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+TIME_FORMAT = "H:i"
 
 # --- Static files and uploads ----------------------------------------
 STATIC_URL = "/static/"

@@ -20,6 +20,7 @@ from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin
 
+from core.confirmations import consequence
 from core.exceptions import DomainError
 from core.models import LogEntry, User
 from core.services import log_transition
@@ -101,6 +102,10 @@ class TransitionInfo:
     reason: str
     code: str
     requires: tuple[str, ...]
+    # False when the user's role never makes it (pages hide it rather than grey it out).
+    permitted: bool = True
+    # The consequence to confirm before it (core.confirmations), "" when none is asked.
+    confirm: str = ""
 
 
 def _fsm_field(model: type[models.Model]) -> FSMFieldMixin:
@@ -144,15 +149,25 @@ def blocker(obj: models.Model, name: str) -> DomainError | None:
 
 def refusal(obj: models.Model, name: str, user: User) -> str | None:
     """Why `user` may not make transition `name` (None when they may)."""
+    return _refusal(obj, name, user)[0]
+
+
+def _refusal(obj: models.Model, name: str, user: User) -> tuple[str | None, bool]:
+    """(why `user` may not make transition `name` or None, whether the reason is particular to
+    this object — e.g. a conflict of interest — rather than the person's role)."""
     tr = _transition_from_state(obj, name)
     if tr is None or tr.permission is None:
-        return None
+        return None, False
     if not user.is_authenticated or not user.is_active:
-        return _("Sign in first.")
+        return _("Sign in first."), False
     permission = tr.permission
     if isinstance(permission, Rule):
-        return permission.reason(obj, user)
-    return None if tr.has_perm(obj, user) else _("You may not do this.")
+        result = permission.test(obj, user)
+        if result is True:
+            return None, False
+        particular = isinstance(result, str) and bool(result)
+        return (str(result) if particular else str(permission.message)), particular
+    return (None, False) if tr.has_perm(obj, user) else (_("You may not do this."), False)
 
 
 def transition_label(obj: models.Model, name: str) -> str:
@@ -177,10 +192,9 @@ def transitions_for(obj: models.Model, user: User) -> list[TransitionInfo]:
             continue
         problem = blocker(obj, tr.name)
         reason, code = (problem.message, problem.code) if problem else ("", "")
-        if not problem:
-            refused = refusal(obj, tr.name, user)
-            if refused:
-                reason, code = refused, "permission_denied"
+        refused, particular = _refusal(obj, tr.name, user)
+        if refused and not problem:
+            reason, code = refused, "permission_denied"
         result.append(
             TransitionInfo(
                 name=tr.name,
@@ -190,6 +204,10 @@ def transitions_for(obj: models.Model, user: User) -> list[TransitionInfo]:
                 reason=str(reason),
                 code=code,
                 requires=tuple(tr.custom.get("requires", ())),
+                # A role the user lacks hides the action; a reason about this object shows it
+                # disabled, with the reason.
+                permitted=not refused or particular,
+                confirm=consequence(obj, tr.name),
             )
         )
     return result

@@ -14,6 +14,9 @@ from notifications.services import notification_mark_read, notifications_mark_al
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    # In the language of the request (Accept-Language, the language cookie), as on the page.
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
 
     class Meta:
         model = Notification

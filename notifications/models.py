@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,6 +55,10 @@ class Notification(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("message"), blank=True)
+    # The title and message in every language of the site ({"vi": {"title", "body"}, "en": …}),
+    # so the page shows them in the reader's language of the moment; `title`/`body` are the
+    # recipient's language when it was sent (the e-mail's).
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -88,6 +93,19 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def _text(self, part: str) -> str:
+        texts = (self.translations or {}).get(get_language() or "", {})
+        return texts.get(part) or getattr(self, part)
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the stored one when it has no translation)."""
+        return self._text("title")
+
+    @property
+    def display_body(self) -> str:
+        return self._text("body")
 
 
 class NotificationPreference(models.Model):

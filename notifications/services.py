@@ -103,16 +103,20 @@ def notifications_deliver(*, messages: Iterable[Message]) -> int:
             user_id__in={m.recipient.pk for m in new.values()}, email=False
         ).values_list("user_id", "category")
     )
-    rendered: dict[tuple[int, str], tuple[str, str]] = {}
+    rendered: dict[int, dict[str, dict[str, str]]] = {}
     rows = []
     for key, message in new.items():
         language = _language_of(message.recipient)
-        cache_key = (id(message.render), language)
-        if cache_key not in rendered:
-            with translation.override(language):
-                title, body = message.render()
-            rendered[cache_key] = (str(title)[:255], str(body))
-        title, body = rendered[cache_key]
+        # Rendered once per message text in every language: the page shows the reader's.
+        if id(message.render) not in rendered:
+            texts = {}
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    title, body = message.render()
+                texts[code] = {"title": str(title)[:255], "body": str(body)}
+            rendered[id(message.render)] = texts
+        translations = rendered[id(message.render)]
+        title, body = translations[language]["title"], translations[language]["body"]
         wants_email = (
             bool(message.recipient.email)
             and message.recipient.is_active
@@ -132,6 +136,7 @@ def notifications_deliver(*, messages: Iterable[Message]) -> int:
                 object_id=str(message.subject.pk) if message.subject is not None else "",
                 title=title,
                 body=body,
+                translations=translations,
                 url=message.url[:500],
                 dedup_key=key,
                 email_status=(

@@ -92,12 +92,7 @@ def _plan_and_start(staff: Person, lead: Person, assessor: Person, application, 
         person.page(base)
         person.post(
             f"{base}declaration/",
-            {
-                "no_consultancy": "on",
-                "no_employment": "on",
-                "no_financial_interest": "on",
-                "no_family_ties": "on",
-            },
+            {"choice": "none"},
         )
     lead.transition(base, "start")
     audit.refresh_from_db()

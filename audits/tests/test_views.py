@@ -19,6 +19,7 @@ from checklists.selectors import applicable_items
 from checklists.services import checklist_save_answers, template_import
 from core.clock import today
 from core.workflow import blocker
+from documents.models import Document
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,14 @@ def test_the_audit_page_shows_the_team_and_declarations_in_vietnamese(
     assert lead_assessor.get_full_name() in response.text
     assert "Trưởng đoàn đánh giá" in response.text
     assert f'action="/audits/{planned_stage1.pk}/team/"' in response.text
-    assert "Bắt đầu đánh giá" in response.text
+    # Only the lead starts an audit: the officer is not shown a button they can never use,
+    # but cancelling (theirs) asks first, restating what it does.
+    assert "Bắt đầu đánh giá" not in response.text
+    assert "Hủy cuộc đánh giá" in response.text
+    cancel = f'action="/audits/{planned_stage1.pk}/transitions/cancel/" class="border rounded p-2"'
+    assert f'{cancel} data-confirm="' in response.text
+    client.force_login(lead_assessor)
+    assert "Bắt đầu đánh giá" in client.get(audit_url(planned_stage1)).text
 
 
 def test_the_audit_page_is_hidden_from_others(
@@ -242,17 +250,65 @@ def test_a_team_member_signs_the_declaration(client, cb_staff, application, lead
     assert f'action="/audits/{audit.pk}/declaration/"' in page.text
     response = client.post(
         audit_url(audit, "declaration/"),
-        {
-            "no_consultancy": "on",
-            "no_employment": "on",
-            "no_financial_interest": "on",
-            "no_family_ties": "on",
-        },
+        {"choice": "none"},
     )
     assert response.status_code == 302
     assert ImpartialityDeclaration.objects.get(audit=audit, user=member).is_clean
     client.force_login(cb_staff)  # not on the team
     assert client.post(audit_url(audit, "declaration/"), {}).status_code == 403
+
+
+def test_a_declaration_with_no_choice_is_refused_and_records_nothing(
+    client, cb_staff, application, lead_assessor, member
+):
+    audit = factories.planned_audit(
+        staff=cb_staff,
+        lead=lead_assessor,
+        application=application,
+        members=[(member, "member")],
+        signed=False,
+    )
+    client.force_login(member)
+    page = client.get(audit_url(audit))
+    assert "Tôi cam kết không có" in page.text and "Tôi có quan hệ sau" in page.text
+    response = client.post(audit_url(audit, "declaration/"), {})
+    assert response.status_code == 400
+    assert "Hãy chọn một trong hai cam kết." in response.text
+    assert not ImpartialityDeclaration.objects.filter(audit=audit, user=member).exists()
+
+
+def test_a_declared_tie_is_recorded_as_chosen_with_its_details_and_a_warning(
+    client, cb_staff, application, lead_assessor, member
+):
+    audit = factories.planned_audit(
+        staff=cb_staff,
+        lead=lead_assessor,
+        application=application,
+        members=[(member, "member")],
+        signed=False,
+    )
+    client.force_login(member)
+    # A tie chosen without saying which nor describing it is refused.
+    incomplete = client.post(audit_url(audit, "declaration/"), {"choice": "ties"})
+    assert incomplete.status_code == 400
+    assert not ImpartialityDeclaration.objects.filter(audit=audit, user=member).exists()
+    response = client.post(
+        audit_url(audit, "declaration/"),
+        {"choice": "ties", "ties": ["no_consultancy"], "statement": "Tư vấn ISO năm 2025."},
+        follow=True,
+    )
+    declaration = ImpartialityDeclaration.objects.get(audit=audit, user=member)
+    assert declaration.no_consultancy is False
+    assert declaration.no_employment and declaration.no_financial_interest
+    assert declaration.statement == "Tư vấn ISO năm 2025."
+    assert not declaration.is_clean
+    assert "alert-warning" in response.text
+    # Re-signing shows the choice made, and choosing "no tie" clears the ties and the text.
+    again = client.get(audit_url(audit))
+    assert 'value="ties" id="id_choice_1" checked' in again.text
+    client.post(audit_url(audit, "declaration/"), {"choice": "none", "statement": "x"})
+    declaration.refresh_from_db()
+    assert declaration.is_clean and declaration.statement == ""
 
 
 def test_starting_without_declarations_is_refused_with_the_names(
@@ -514,7 +570,9 @@ def test_the_enterprise_responds_to_a_finding_and_uploads_evidence(
     assert page.status_code == 200
     assert "Phiếu xuất kho thiếu số lô." in page.text
     assert "nguyên nhân gốc rễ".capitalize() in page.text
-    assert 'name="owner_type" value="finding"' in page.text
+    # While the response is open, its form takes the files: no second form to lose the text.
+    assert 'name="owner_type" value="finding"' not in page.text
+    assert 'name="evidence_files"' in page.text and 'enctype="multipart/form-data"' in page.text
     response = client.post(f"/findings/{finding.pk}/respond/", RESPONSE)
     assert response.status_code == 302
     finding.refresh_from_db()
@@ -530,6 +588,45 @@ def test_the_enterprise_responds_to_a_finding_and_uploads_evidence(
     )
     assert upload.status_code == 302
     assert "bang-chung.pdf" in client.get(f"/findings/{finding.pk}/").text
+
+
+def test_the_response_and_its_evidence_files_are_sent_in_one_submit(
+    client, finding, enterprise_user
+):
+    client.force_login(enterprise_user)
+    files = [
+        SimpleUploadedFile("bien-ban.pdf", PDF),
+        SimpleUploadedFile("anh-kho.pdf", PDF),
+    ]
+    response = client.post(
+        f"/findings/{finding.pk}/respond/", {**RESPONSE, "evidence_files": files}
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.state == Finding.State.RESPONDED
+    assert finding.root_cause == RESPONSE["root_cause"]
+    names = set(Document.objects.for_owner(finding).values_list("original_name", flat=True))
+    assert names == {"bien-ban.pdf", "anh-kho.pdf"}
+    page = client.get(f"/findings/{finding.pk}/")
+    assert "bien-ban.pdf" in page.text and "anh-kho.pdf" in page.text
+
+
+def test_a_refused_evidence_file_keeps_what_was_typed_and_stores_nothing(
+    client, finding, enterprise_user
+):
+    client.force_login(enterprise_user)
+    response = client.post(
+        f"/findings/{finding.pk}/respond/",
+        {**RESPONSE, "evidence_files": [SimpleUploadedFile("virus.exe", b"MZ\x90\x00binary")]},
+    )
+    assert response.status_code == 415
+    # The typed answers are in the form again, with the file's error next to it.
+    assert RESPONSE["corrective_action"] in response.text
+    assert RESPONSE["root_cause"] in response.text
+    assert "Không chấp nhận loại tệp này" in response.text
+    finding.refresh_from_db()
+    assert finding.state == Finding.State.OPEN and finding.root_cause == ""
+    assert not Document.objects.for_owner(finding).exists()
 
 
 def test_a_response_without_its_fields_is_shown_again_with_errors(client, finding, enterprise_user):

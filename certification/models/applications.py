@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from certification import rules
@@ -292,7 +292,8 @@ class Application(FSMModelMixin, TimeStampedModel):
         )  # technically reviewed
         CERTIFIED = "certified", gettext_lazy("Certified")  # final: certificate issued
         REFUSED = "refused", gettext_lazy("Refused")  # final: certification refused
-        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")  # final: withdrawn by the enterprise
+        # final: withdrawn by the enterprise ("Đã rút", not a revoked certificate's "Đã thu hồi")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application state", "Withdrawn")
 
     class Kind(models.TextChoices):
         INITIAL = "initial", gettext_lazy("Initial certification")

@@ -175,3 +175,9 @@ def transition_field(name: str, transition: str) -> str:
         label,
         widget,
     )
+
+
+@register.filter
+def any_permitted(transitions) -> bool:
+    """Whether the user may make at least one of `transitions` (now or once its guard is met)."""
+    return any(t.permitted for t in transitions)

@@ -33,10 +33,17 @@ MINOR_ITEM = "C-06"
 MINOR_NOTE = "Phiếu xuất kho thiếu số lô ở 2/10 mẫu."
 
 
-def submit(page, button) -> None:
-    """Click a form's submit button and check the page it leads to is not an error."""
+def submit(page, button, confirm: str | None = None) -> None:
+    """Click a form's submit button and check the page it leads to is not an error. When the
+    form asks for a confirmation (`confirm`: its consequence), the dialog shows it and is
+    confirmed."""
     with page.expect_navigation() as navigation:
         button.click()
+        if confirm:
+            dialog = page.locator("#confirm-dialog")
+            expect(dialog).to_be_visible()
+            expect(dialog).to_contain_text(confirm)
+            dialog.locator('button[value="confirm"]').click()
     response = navigation.value
     assert response is not None and response.ok, (
         page.url,
@@ -55,7 +62,7 @@ def transition(page, name: str, **fields) -> None:
             widget.check()
         else:
             widget.fill(value)
-    submit(page, form.locator('button[type="submit"]'))
+    submit(page, form.locator('button[type="submit"]'), confirm=form.get_attribute("data-confirm"))
 
 
 def upload(page, doc_type: str, path) -> None:
@@ -133,8 +140,7 @@ def plan_and_start(people, app_path: str, kind: str) -> str:
         page = people.window(username)
         page.goto(audit_path)
         declaration = page.locator('form[action$="/declaration/"]')
-        for name in ("no_consultancy", "no_employment", "no_financial_interest", "no_family_ties"):
-            declaration.locator(f'input[name="{name}"]').check()
+        declaration.locator('input[name="choice"][value="none"]').check()
         submit(page, declaration.locator('button[type="submit"]'))
 
     lead = people.window("lead")

@@ -148,7 +148,10 @@ def create_enterprises(fields_list: list[dict], ctx: Context) -> dict[str, Organ
         organisation = Organisation(kind=Organisation.Kind.ENTERPRISE, **fields)
         # Field validators (tax code, e-mail, lengths); uniqueness of the tax code was checked
         # for the whole file at once (and the database constraint holds it).
-        organisation.full_clean(validate_unique=False, validate_constraints=False)
+        # The province came from the file's lookup of existing provinces: not read again.
+        organisation.full_clean(
+            exclude=["province"], validate_unique=False, validate_constraints=False
+        )
         made[fields["tax_code"]] = organisation
     Organisation.objects.bulk_create(list(made.values()))
     log_imported(list(made.values()), ctx)

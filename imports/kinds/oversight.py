@@ -21,6 +21,7 @@ from imports.kinds.base import (
     register,
     split_list,
 )
+from imports.kinds.enterprises import log_imported
 from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget
 
 GROUP_COLUMNS = [
@@ -152,7 +153,7 @@ class HighRiskGroups(Kind):
             group = (
                 HighRiskProductGroup.objects.get(pk=c["pk"]) if result.action == UPDATED else None
             )
-            high_risk_group_save(
+            saved = high_risk_group_save(
                 jurisdiction=ctx.jurisdiction,
                 name=c["name"],
                 description=c["description"],
@@ -165,6 +166,8 @@ class HighRiskGroups(Kind):
                 group=group,
                 by=ctx.by,
             )
+            # Where it came from, beside the service's own entry.
+            log_imported([saved], ctx, transition="imported" if group is None else "import_update")
             progress(1)
 
 
@@ -246,7 +249,7 @@ class PlanActivities(Kind):
             if result.action != CREATED:
                 continue
             c = result.cleaned
-            plan_activity_record(
+            activity = plan_activity_record(
                 jurisdiction=ctx.jurisdiction,
                 target=targets[c["target"]],
                 date=c["date"],
@@ -254,4 +257,5 @@ class PlanActivities(Kind):
                 quantity=c["quantity"],
                 by=ctx.by,
             )
+            log_imported([activity], ctx)
             progress(1)

@@ -148,7 +148,8 @@ class Qualifications(Kind):
             if r.action == CREATED
         ]
         for qualification in created:
-            qualification.full_clean()
+            # Assessor and scheme came from the file's lookups: not read again per row.
+            qualification.full_clean(exclude=["user", "scheme"])
         AssessorQualification.objects.bulk_create(created)
         log_imported(created, ctx)
         progress(len(created))

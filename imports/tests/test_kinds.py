@@ -226,6 +226,10 @@ def test_a_regulator_imports_high_risk_groups_and_plan_activities_once(
         jurisdiction=province,
     )
     assert done.created == 1 and PlanActivity.objects.get().quantity == 40
+    for record, source in ((durian, batch), (PlanActivity.objects.get(), done)):
+        entry = LogEntry.objects.for_object(record).get(transition="imported")
+        assert entry.actor == regulator
+        assert (entry.data["file"], entry.data["sha256"]) == (source.file_name, source.sha256)
     again = run(
         "high_risk_groups",
         groups,

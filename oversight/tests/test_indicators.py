@@ -311,3 +311,11 @@ def test_the_product_list_only_takes_the_provinces_certificates(
 
     with pytest.raises(PermissionDenied):
         services.high_risk_product_add(group=group, name="Bơ", by=stranger)
+
+
+def test_the_dashboards_certified_figure_opens_its_list(client, world, regulator):
+    client.force_login(regulator)
+    page = client.get("/oversight/")
+    assert 'id="drill-enterprises-certified"' in page.text
+    listed = client.get(f"/oversight/plan/indicators/{selectors.ENTERPRISES_CERTIFIED}/")
+    assert listed.text.count('class="certified-enterprise"') == 3

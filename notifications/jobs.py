@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 def _steps() -> list[tuple[str, Callable[[datetime.date], int]]]:
     from audits.services import finding_escalate_overdue
     from certification.services import certificate_expire_due, registration_expire_due
+    from oversight.services import high_risk_snapshots_take_due
 
     return [
         # 1. Certificates whose validity ended by the day expire (each logs `expire`, which
@@ -29,7 +30,9 @@ def _steps() -> list[tuple[str, Callable[[datetime.date], int]]]:
         ("findings_escalated", lambda day: finding_escalate_overdue(today=day)),
         # 4. Majors past the six-month rule: the people concerned are told (monthly).
         ("majors_past_six_month_rule", remind_majors_past_six_month_rule),
-        # 5. Reminders of dates, after the steps above so they see the day's new states.
+        # 5. The high-risk coverage of last year is frozen (a snapshot per province, once).
+        ("high_risk_snapshots", high_risk_snapshots_take_due),
+        # 6. Reminders of dates, after the steps above so they see the day's new states.
         *((f"reminders_{name}", reminder) for name, reminder in REMINDERS),
     ]
 

@@ -5,7 +5,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget, PortalRecord
+from oversight.models import (
+    HighRiskCoverageSnapshot,
+    HighRiskProduct,
+    HighRiskProductGroup,
+    OutsideCertification,
+    PlanActivity,
+    PlanTarget,
+    PortalRecord,
+)
 from oversight.services import portal_record_resend
 
 
@@ -29,11 +37,37 @@ class PlanTargetAdmin(admin.ModelAdmin):
 
 @admin.register(HighRiskProductGroup)
 class HighRiskProductGroupAdmin(admin.ModelAdmin):
-    list_display = ("name", "jurisdiction")
-    list_filter = ("jurisdiction",)
+    list_display = ("name", "ministry", "jurisdiction")
+    list_filter = ("jurisdiction", "ministry")
     search_fields = ("name",)
     list_select_related = ("jurisdiction",)
     raw_id_fields = ("certificates", "enterprises")
+
+
+@admin.register(HighRiskProduct)
+class HighRiskProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "group")
+    list_filter = ("group__jurisdiction", "group__ministry")
+    search_fields = ("name", "group__name")
+    list_select_related = ("group",)
+    raw_id_fields = ("group", "certificates", "enterprises")
+
+
+@admin.register(HighRiskCoverageSnapshot)
+class HighRiskCoverageSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("jurisdiction", "year", "products_covered", "products_total", "taken_on")
+    list_filter = ("jurisdiction", "year")
+    list_select_related = ("jurisdiction",)
+    readonly_fields = ("by_group",)
+
+
+@admin.register(OutsideCertification)
+class OutsideCertificationAdmin(admin.ModelAdmin):
+    list_display = ("certificate_number", "issuer", "enterprise_name", "tax_code", "valid_until")
+    list_filter = ("jurisdiction",)
+    search_fields = ("certificate_number", "issuer", "enterprise_name", "tax_code")
+    list_select_related = ("jurisdiction",)
+    raw_id_fields = ("recorded_by",)
 
 
 @admin.register(PlanActivity)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, Organisation, Province, Sector
 from core.limits import TEXT_MAX_LENGTH
-from oversight.models import PlanTarget
+from oversight.models import Ministry, PlanTarget, TaskGroup
 
 DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -17,7 +17,12 @@ class DateInput(forms.DateInput):
 
 
 class ActivityForm(forms.Form):
-    target = forms.ChoiceField(label=_("Indicator"))
+    target = forms.ChoiceField(label=_("Indicator"), required=False)
+    task_group = forms.ChoiceField(
+        label=_("Task group"),
+        required=False,
+        help_text=_("For a task of the plan without a numeric target (or in addition)."),
+    )
     date = forms.DateField(label=_("Date"), widget=DateInput(), input_formats=DATE_INPUTS)
     description = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
@@ -43,9 +48,52 @@ class ActivityForm(forms.Form):
         self.fields["target"].choices = [("", "—")] + [
             (key, f"{t.label} ({t.unit})") for key, t in self.targets.items()
         ]
+        self.fields["task_group"].choices = [("", "—"), *TaskGroup.choices]
 
-    def clean_target(self) -> PlanTarget:
-        return self.targets[self.cleaned_data["target"]]
+    def clean_target(self) -> PlanTarget | None:
+        return self.targets.get(self.cleaned_data["target"])
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("target") and not data.get("task_group"):
+            self.add_error("target", _("Choose an indicator or a task group."))
+        return data
+
+
+class OutsideCertificationForm(forms.Form):
+    enterprise_name = forms.CharField(label=_("Enterprise"), max_length=255)
+    tax_code = forms.CharField(label=_("Tax code"), max_length=14)
+    certificate_number = forms.CharField(label=_("Certificate number"), max_length=100)
+    issuer = forms.CharField(label=_("Issued by"), max_length=255)
+    standard = forms.CharField(label=_("Standard"), max_length=100, required=False)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=DateInput(), input_formats=DATE_INPUTS
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), widget=DateInput(), input_formats=DATE_INPUTS
+    )
+
+
+class HighRiskProductForm(forms.Form):
+    name = forms.CharField(label=_("Product"), max_length=200)
+    certificates = forms.ModelMultipleChoiceField(
+        label=_("Covering certificates"), queryset=Certificate.objects.none(), required=False
+    )
+    enterprises = forms.ModelMultipleChoiceField(
+        label=_("Enterprises tracing it"), queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(self, *args, province, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["certificates"].queryset = (
+            Certificate.objects.filter(enterprise__province=province)
+            .select_related("enterprise")
+            .order_by("number")
+        )
+        self.fields["certificates"].label_from_instance = lambda c: f"{c.number} · {c.enterprise}"
+        self.fields["enterprises"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.ENTERPRISE, province=province
+        ).order_by("name")
 
 
 class TargetForm(forms.Form):
@@ -56,9 +104,17 @@ class TargetForm(forms.Form):
 
 class HighRiskGroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
+    ministry = forms.ChoiceField(
+        label=_("Ministry's list"),
+        choices=Ministry.choices,
+        initial=Ministry.OTHER,
+        required=False,
+    )
     description = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     certificates = forms.ModelMultipleChoiceField(
         label=_("Covering certificates"),

@@ -80,10 +80,33 @@ class PlanTarget(TimeStampedModel):
         return self.label_en if (get_language() or "vi").startswith("en") else self.label_vi
 
 
+class Ministry(models.TextChoices):
+    """Whose list of high-risk products (Law 78/2025: each ministry lists the products of its
+    sector) a group comes from."""
+
+    AGRICULTURE_ENVIRONMENT = "mae", _("Ministry of Agriculture and Environment")
+    HEALTH = "moh", _("Ministry of Health")
+    INDUSTRY_TRADE = "moit", _("Ministry of Industry and Trade")
+    OTHER = "other", _("Other ministry")
+
+
+class TaskGroup(models.TextChoices):
+    """The 7 task groups of the province's plan, led by the Sở KH&CN. An activity may belong to
+    one of them without counting towards a numeric target."""
+
+    COMMUNICATION = "communication", _("Communication and awareness")
+    TRAINING = "training", _("Training of officials and enterprises")
+    RULES = "rules", _("Rules, policies and guidance")
+    DATABASE = "database", _("Provincial traceability database and the national portal")
+    ENTERPRISE_SUPPORT = "enterprise_support", _("Support for barcode use and traceability")
+    SCIENCE_BODIES = "science_bodies", _("Science and technology tasks; support for bodies")
+    COOPERATION = "cooperation", _("International cooperation, inspection and supervision")
+
+
 class HighRiskProductGroup(TimeStampedModel):
-    """A group of high-risk products (Law 78/2025: traceability mandatory) in the province,
-    with the certificates and enterprises that cover it. A group is covered when one of its
-    certificates is valid, or an enterprise is recorded as tracing it."""
+    """A group of high-risk products (Law 78/2025: traceability mandatory) in the province, on
+    one ministry's list. Coverage is counted per product (HighRiskProduct); the group's own
+    certificates and enterprises are kept as recorded before products were listed."""
 
     jurisdiction = models.ForeignKey(
         Province,
@@ -106,6 +129,9 @@ class HighRiskProductGroup(TimeStampedModel):
         limit_choices_to={"kind": "enterprise"},
         verbose_name=_("enterprises tracing it"),
     )
+    ministry = models.CharField(
+        _("ministry's list"), max_length=8, choices=Ministry.choices, default=Ministry.OTHER
+    )
 
     class Meta:
         verbose_name = _("high-risk product group")
@@ -121,9 +147,142 @@ class HighRiskProductGroup(TimeStampedModel):
         return self.name
 
 
+class HighRiskProduct(TimeStampedModel):
+    """A product on the province's list of high-risk products, in a group (a ministry's list).
+    It is covered when one of its certificates is valid (active, within its dates), or an
+    enterprise is recorded as tracing it."""
+
+    group = models.ForeignKey(
+        HighRiskProductGroup,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("group"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    certificates = models.ManyToManyField(
+        Certificate,
+        blank=True,
+        related_name="high_risk_products",
+        verbose_name=_("covering certificates"),
+    )
+    enterprises = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="high_risk_products",
+        limit_choices_to={"kind": "enterprise"},
+        verbose_name=_("enterprises tracing it"),
+    )
+
+    class Meta:
+        verbose_name = _("high-risk product")
+        verbose_name_plural = _("high-risk products")
+        ordering = ["group_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "name"], name="high_risk_product_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HighRiskCoverageSnapshot(TimeStampedModel):
+    """The high-risk coverage of a province frozen for a year (taken at the year's end, or on
+    demand for the year so far): products listed and covered, per group."""
+
+    jurisdiction = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="high_risk_snapshots",
+        verbose_name=_("jurisdiction"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    taken_on = models.DateField(_("taken on"))
+    products_total = models.PositiveIntegerField(_("products listed"))
+    products_covered = models.PositiveIntegerField(_("products covered"))
+    # [{"group", "ministry", "total", "covered"}], in the order of the groups.
+    by_group = models.JSONField(_("per group"), default=list)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+
+    class Meta:
+        verbose_name = _("high-risk coverage snapshot")
+        verbose_name_plural = _("high-risk coverage snapshots")
+        ordering = ["jurisdiction_id", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"], name="high_risk_snapshot_one_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(products_covered__lte=models.F("products_total")),
+                name="high_risk_snapshot_covered_within_total",
+            ),
+        ]
+
+    @property
+    def percent(self) -> float | None:
+        if not self.products_total:
+            return None
+        return round(self.products_covered / self.products_total * 100, 1)
+
+
+class OutsideCertification(TimeStampedModel):
+    """A certification of an enterprise of the province by a body outside the system, recorded
+    by the regulator so that "enterprises certified" counts it."""
+
+    jurisdiction = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="outside_certifications",
+        verbose_name=_("jurisdiction"),
+    )
+    enterprise_name = models.CharField(_("enterprise"), max_length=255)
+    tax_code = models.CharField(_("tax code"), max_length=14)
+    certificate_number = models.CharField(_("certificate number"), max_length=100)
+    issuer = models.CharField(_("issued by"), max_length=255)
+    standard = models.CharField(_("standard"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    withdrawn_on = models.DateField(
+        _("withdrawn on"),
+        null=True,
+        blank=True,
+        help_text=_("When the issuer withdrew it (it no longer counts from that day)."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("certification by an outside body")
+        verbose_name_plural = _("certifications by outside bodies")
+        ordering = ["jurisdiction_id", "enterprise_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "certificate_number"], name="outside_certification_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="outside_certification_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_number} · {self.issuer}"
+
+
 class PlanActivity(TimeStampedModel):
     """Something done for the plan that the system cannot count itself (a training, a class,
-    an article, a supported model…), with its quantity and evidence."""
+    an article, a supported model…), with its quantity and evidence. It counts towards an
+    indicator, or belongs to one of the plan's task groups without a numeric target."""
 
     jurisdiction = models.ForeignKey(
         Province,
@@ -134,8 +293,13 @@ class PlanActivity(TimeStampedModel):
     target = models.ForeignKey(
         PlanTarget,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="activities",
         verbose_name=_("indicator"),
+    )
+    task_group = models.CharField(
+        _("task group"), max_length=20, choices=TaskGroup.choices, blank=True
     )
     date = models.DateField(_("date"))
     description = models.TextField(_("description"), max_length=TEXT_MAX_LENGTH)
@@ -159,7 +323,11 @@ class PlanActivity(TimeStampedModel):
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["jurisdiction", "date"])]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="plan_activity_quantity_1")
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="plan_activity_quantity_1"),
+            models.CheckConstraint(
+                condition=Q(target__isnull=False) | ~Q(task_group=""),
+                name="plan_activity_has_indicator_or_task_group",
+            ),
         ]
 
     def __str__(self) -> str:

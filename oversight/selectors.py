@@ -18,16 +18,18 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     BigIntegerField,
+    CharField,
     Count,
     Exists,
     F,
     FloatField,
     Func,
     IntegerField,
-    Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Window,
 )
@@ -47,7 +49,15 @@ from certification.models import (
 from certification.selectors import jurisdictions_of
 from core.clock import today
 from core.models import LogEntry, User
-from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget
+from oversight.models import (
+    HighRiskCoverageSnapshot,
+    HighRiskProduct,
+    Ministry,
+    OutsideCertification,
+    PlanActivity,
+    PlanTarget,
+    TaskGroup,
+)
 
 # Rows shown in each dashboard list (the counts cover everything).
 LIST_LIMIT = 20
@@ -88,6 +98,93 @@ def _local_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+# --- enterprises certified ----------------------------------------------------------------
+
+
+def _withdrawn_at() -> Subquery:
+    """When the certificate (the outer row) was withdrawn, from its log (None: never)."""
+    return Subquery(
+        LogEntry.objects.filter(
+            content_type__app_label="certification",
+            content_type__model="certificate",
+            object_id=Cast(OuterRef("pk"), CharField()),
+            transition="withdraw",
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+
+
+@dataclass
+class CertifiedEnterprise:
+    tax_code: str
+    name: str
+    # (certificate number, issuer, valid until, recorded outside the system)
+    certificates: list[tuple[str, str, datetime.date, bool]]
+
+
+def certified_enterprises(
+    province_ids: list[int], ends: list[datetime.date]
+) -> dict[datetime.date, list[CertifiedEnterprise]]:
+    """For each day of `ends` (a period's end), the enterprises of the provinces holding a
+    certificate valid that day: issued by then, within its dates, not withdrawn by then (and,
+    for today or later, active now: a suspended one does not count), plus the certifications
+    by outside bodies the regulator recorded (valid that day, not withdrawn). An enterprise is
+    counted once (by tax code) however many certificates it holds. Two queries."""
+    now = today()
+    rows = list(
+        Certificate.objects.filter(enterprise__province_id__in=province_ids)
+        .annotate(withdrawn_at=_withdrawn_at())
+        .values_list(
+            "enterprise__tax_code",
+            "enterprise__name",
+            "number",
+            "body__name",
+            "issued_on",
+            "valid_from",
+            "valid_until",
+            "state",
+            "withdrawn_at",
+        )
+    )
+    outside = list(
+        OutsideCertification.objects.filter(jurisdiction_id__in=province_ids).values_list(
+            "tax_code",
+            "enterprise_name",
+            "certificate_number",
+            "issuer",
+            "valid_from",
+            "valid_until",
+            "withdrawn_on",
+        )
+    )
+    result = {}
+    for end in ends:
+        found: dict[str, CertifiedEnterprise] = {}
+        for tax, name, number, body, issued, start, until, state, withdrawn in rows:
+            if not (issued <= end and start <= end <= until):
+                continue
+            if withdrawn is not None and timezone.localdate(withdrawn) <= end:
+                continue
+            if end >= now and state != Certificate.State.ACTIVE:
+                continue
+            found.setdefault(tax, CertifiedEnterprise(tax, name, [])).certificates.append(
+                (number, body, until, False)
+            )
+        for tax, name, number, issuer, start, until, withdrawn in outside:
+            if not start <= end <= until or (withdrawn is not None and withdrawn <= end):
+                continue
+            found.setdefault(tax, CertifiedEnterprise(tax, name, [])).certificates.append(
+                (number, issuer, until, True)
+            )
+        result[end] = sorted(found.values(), key=lambda e: (e.name, e.tax_code))
+    return result
+
+
+def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> int:
+    return len(certified_enterprises(province_ids, [day])[day])
+
+
 # --- dashboard ----------------------------------------------------------------------------
 
 
@@ -115,6 +212,10 @@ class Dashboard:
     decisions_12m: int
     registrations: list[BodyRegistration]
     registrations_expiring: int = 0
+    # Enterprises certified now, also by outside bodies (the plan's indicator).
+    enterprises_certified: int = 0
+    # One row per province when several are in scope (the national dashboard compares them).
+    provinces: list[dict] | None = None
 
 
 def application_figures(province_ids: list[int]) -> dict:
@@ -346,13 +447,71 @@ class Median(Aggregate):
 
 
 def registrations_in(province_ids: list[int]) -> list[BodyRegistration]:
-    """Body registrations made in the jurisdictions (drafts left out), soonest expiry first."""
+    """Body registrations filed in the jurisdictions or of bodies located there (registration is
+    decided nationally; provinces see their bodies'), drafts left out, soonest expiry first."""
     return list(
-        BodyRegistration.objects.filter(jurisdiction_id__in=province_ids)
+        BodyRegistration.objects.filter(
+            Q(jurisdiction_id__in=province_ids) | Q(body__province_id__in=province_ids)
+        )
         .exclude(state=BodyRegistration.State.DRAFT)
         .select_related("body", "scheme", "jurisdiction")
         .order_by("valid_until", "body__name", "pk")[:100]
     )
+
+
+def province_comparison(province_ids: list[int], day: datetime.date) -> list[dict]:
+    """The provinces side by side: applications, active certificates, certified enterprises
+    (also by outside bodies), suspensions and withdrawals in the last 12 months, overdue
+    surveillance. Constant number of queries (4)."""
+    provinces = list(Province.objects.filter(pk__in=province_ids).order_by("name"))
+    applications = dict(
+        Application.objects.filter(enterprise__province_id__in=province_ids)
+        .values_list("enterprise__province_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    certificate_rows = (
+        Certificate.objects.filter(enterprise__province_id__in=province_ids)
+        .values("enterprise__province_id")
+        .annotate(
+            active=Count("pk", filter=Q(state=Certificate.State.ACTIVE)),
+            suspended=Count("pk", filter=Q(state=Certificate.State.SUSPENDED)),
+            withdrawn=Count("pk", filter=Q(state=Certificate.State.WITHDRAWN)),
+            overdue=Count("pk", filter=Q(state__in=LIVE_STATES, next_surveillance_due__lt=day)),
+        )
+        .order_by()
+    )
+    certificates = {row["enterprise__province_id"]: row for row in certificate_rows}
+    certified = defaultdict(set)
+    for tax, province_id in (
+        Certificate.objects.filter(
+            enterprise__province_id__in=province_ids,
+            state=Certificate.State.ACTIVE,
+            valid_from__lte=day,
+            valid_until__gte=day,
+        )
+        .values_list("enterprise__tax_code", "enterprise__province_id")
+        .distinct()
+    ):
+        certified[province_id].add(tax)
+    for tax, province_id in (
+        OutsideCertification.objects.filter(
+            jurisdiction_id__in=province_ids, valid_from__lte=day, valid_until__gte=day
+        )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+        .values_list("tax_code", "jurisdiction_id")
+    ):
+        certified[province_id].add(tax)
+    empty = {"active": 0, "suspended": 0, "withdrawn": 0, "overdue": 0}
+    return [
+        {
+            "province": province,
+            "applications": applications.get(province.pk, 0),
+            "enterprises_certified": len(certified.get(province.pk, ())),
+            **{k: certificates.get(province.pk, empty)[k] for k in empty},
+        }
+        for province in provinces
+    ]
 
 
 def dashboard(province_ids: list[int], day: datetime.date | None = None) -> Dashboard:
@@ -396,6 +555,8 @@ def dashboard(province_ids: list[int], day: datetime.date | None = None) -> Dash
         decisions_12m=lead_time["count"],
         registrations=registrations,
         registrations_expiring=sum(1 for r in registrations if r.expiring_soon),
+        enterprises_certified=certified_enterprise_count(province_ids, day),
+        provinces=province_comparison(province_ids, day) if len(province_ids) > 1 else None,
     )
 
 
@@ -449,40 +610,103 @@ def _running(target: PlanTarget, per_year: dict[int, float]) -> IndicatorProgres
     return IndicatorProgress(target=target, years=years, total=running)
 
 
-def high_risk_coverage(province: Province) -> dict:
-    """High-risk product groups of the province and how many are covered: a valid (active)
-    certificate of the group, or an enterprise recorded as tracing it (one query)."""
-    covering_certificate = Certificate.objects.filter(
-        high_risk_groups=OuterRef("pk"), state=Certificate.State.ACTIVE
+def _covering_certificates(day: datetime.date) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(
+        state=Certificate.State.ACTIVE, valid_from__lte=day, valid_until__gte=day
     )
-    tracing_enterprise = HighRiskProductGroup.enterprises.through.objects.filter(
-        highriskproductgroup_id=OuterRef("pk")
+
+
+def high_risk_coverage(province: Province, day: datetime.date | None = None) -> dict:
+    """The province's list of high-risk products and how many are covered on `day`: a valid
+    certificate of the product, or an enterprise recorded as tracing it. Per ministry's list
+    and group, and in total (one query)."""
+    day = day or today()
+    covering = _covering_certificates(day).filter(high_risk_products=OuterRef("pk"))
+    tracing = HighRiskProduct.enterprises.through.objects.filter(highriskproduct_id=OuterRef("pk"))
+    rows = (
+        HighRiskProduct.objects.filter(group__jurisdiction=province)
+        .values("group_id", "group__name", "group__ministry")
+        .annotate(
+            total=Count("pk"),
+            covered=Count("pk", filter=Q(Exists(covering)) | Q(Exists(tracing))),
+        )
+        .order_by("group__ministry", "group__name")
     )
-    counts = HighRiskProductGroup.objects.filter(jurisdiction=province).aggregate(
-        total=Count("pk"),
-        covered=Count("pk", filter=Q(Exists(covering_certificate)) | Q(Exists(tracing_enterprise))),
-    )
-    total, covered = counts["total"], counts["covered"]
+    ministries: dict[str, dict] = {}
+    labels = dict(Ministry.choices)
+    for row in rows:
+        ministry = ministries.setdefault(
+            row["group__ministry"],
+            {
+                "code": row["group__ministry"],
+                "label": str(labels.get(row["group__ministry"], row["group__ministry"])),
+                "groups": [],
+                "total": 0,
+                "covered": 0,
+            },
+        )
+        ministry["groups"].append(
+            {
+                "id": row["group_id"],
+                "name": row["group__name"],
+                "total": row["total"],
+                "covered": row["covered"],
+            }
+        )
+        ministry["total"] += row["total"]
+        ministry["covered"] += row["covered"]
+    total = sum(m["total"] for m in ministries.values())
+    covered = sum(m["covered"] for m in ministries.values())
     return {
         "total": total,
         "covered": covered,
         "percent": round(covered / total * 100, 1) if total else None,
+        "by_ministry": list(ministries.values()),
     }
+
+
+def high_risk_products(province: Province, day: datetime.date | None = None) -> list:
+    """The products behind the coverage figure, each with `covered` and what covers it (its
+    valid certificates, the enterprises tracing it). Three queries."""
+    day = day or today()
+    products = list(
+        HighRiskProduct.objects.filter(group__jurisdiction=province)
+        .select_related("group")
+        .prefetch_related(
+            Prefetch(
+                "certificates",
+                queryset=_covering_certificates(day).select_related("enterprise"),
+                to_attr="valid_certificates",
+            ),
+            "enterprises",
+        )
+        .order_by("group__ministry", "group__name", "name")
+    )
+    for product in products:
+        product.tracing = list(product.enterprises.all())
+        product.covered = bool(product.valid_certificates or product.tracing)
+    return products
+
+
+def high_risk_snapshots(province: Province) -> list[HighRiskCoverageSnapshot]:
+    return list(HighRiskCoverageSnapshot.objects.filter(jurisdiction=province).order_by("year"))
 
 
 def plan_progress(province: Province, day: datetime.date | None = None) -> list[IndicatorProgress]:
     """Progress of every indicator of the plan in `province`, per year and cumulative.
 
-    - enterprises certified: enterprises of the province with a certificate issued within the
-      plan's years, counted in the year of their first such certificate;
-    - high-risk product groups with traceability: the percentage covered today (a snapshot);
-    - every other indicator: the sum of the quantities of the activities recorded, by year.
-    A constant number of queries (4)."""
+    - enterprises certified: the enterprises holding a certificate valid at the end of each
+      year (today for this year), with the certifications by outside bodies recorded;
+    - high-risk products with traceability: the percentage of listed products covered, today
+      for this year and from the yearly snapshots before;
+    - every other indicator: the sum of the quantities of the activities recorded, by year
+      (activities of a task group without an indicator count towards none).
+    A constant number of queries."""
     day = day or today()
     targets = plan_targets_for(province)
     sums: dict[str, dict[int, float]] = defaultdict(dict)
     for row in (
-        PlanActivity.objects.filter(jurisdiction=province)
+        PlanActivity.objects.filter(jurisdiction=province, target__isnull=False)
         .values("target__code", year=ExtractYear("date"))
         .annotate(total=Sum("quantity"))
         .order_by()
@@ -491,34 +715,42 @@ def plan_progress(province: Province, day: datetime.date | None = None) -> list[
     result = []
     for target in targets:
         if target.code == ENTERPRISES_CERTIFIED and target.computed:
-            first = (
-                Certificate.objects.filter(
-                    enterprise__province=province,
-                    issued_on__year__gte=target.year_from,
-                    issued_on__year__lte=target.year_to,
-                )
-                .values("enterprise_id")
-                .annotate(first=Min("issued_on"))
-                .order_by()
-            )
-            per_year: dict[int, float] = defaultdict(int)
-            for row in first:
-                per_year[row["first"].year] += 1
-            result.append(_running(target, per_year))
-        elif target.code == HIGH_RISK_TRACEABLE and target.computed:
-            coverage = high_risk_coverage(province)
-            percent = coverage["percent"]
+            # A stock, not a sum: the enterprises certified at the end of each year so far
+            # (today for the current year).
+            ends = {
+                y: min(datetime.date(y, 12, 31), day)
+                for y in range(target.year_from, min(target.year_to, day.year) + 1)
+            }
+            counts = certified_enterprises([province.pk], list(ends.values()))
             years = [
-                (y, percent if y == day.year else None, percent if y == day.year else None)
+                (y, len(counts[ends[y]]), len(counts[ends[y]])) if y in ends else (y, None, None)
                 for y in range(target.year_from, target.year_to + 1)
             ]
+            last = ends.get(min(target.year_to, day.year))
+            result.append(
+                IndicatorProgress(
+                    target=target,
+                    years=years,
+                    total=len(counts[last]) if last else 0,
+                    snapshot=True,
+                )
+            )
+        elif target.code == HIGH_RISK_TRACEABLE and target.computed:
+            # Past years from their snapshots, the current year live.
+            coverage = high_risk_coverage(province, day)
+            snapshots = {s.year: s.percent for s in high_risk_snapshots(province)}
+            percent = coverage["percent"]
+            years = []
+            for y in range(target.year_from, target.year_to + 1):
+                value = percent if y == day.year else snapshots.get(y)
+                years.append((y, value, value))
             result.append(
                 IndicatorProgress(
                     target=target,
                     years=years,
                     total=percent,
                     snapshot=True,
-                    detail=_("%(covered)d of %(total)d groups covered")
+                    detail=_("%(covered)d of %(total)d products covered")
                     % {"covered": coverage["covered"], "total": coverage["total"]},
                 )
             )
@@ -527,13 +759,35 @@ def plan_progress(province: Province, day: datetime.date | None = None) -> list[
     return result
 
 
-def activities_of(province: Province, year: int | None = None) -> QuerySet[PlanActivity]:
+def activities_of(
+    province: Province,
+    year: int | None = None,
+    *,
+    target_code: str = "",
+    task_group: str = "",
+) -> QuerySet[PlanActivity]:
     activities = PlanActivity.objects.filter(jurisdiction=province).select_related(
         "target", "recorded_by"
     )
     if year is not None:
         activities = activities.filter(date__year=year)
+    if target_code:
+        activities = activities.filter(target__code=target_code)
+    if task_group:
+        activities = activities.filter(task_group=task_group)
     return activities.order_by("-date", "-id")
+
+
+def task_group_summary(province: Province) -> list[tuple[str, str, int]]:
+    """Per task group of the plan: how many activities were recorded (one query)."""
+    counts = dict(
+        PlanActivity.objects.filter(jurisdiction=province)
+        .exclude(task_group="")
+        .values_list("task_group")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(code, str(label), counts.get(code, 0)) for code, label in TaskGroup.choices]
 
 
 def activity_get_for_user(user: User, pk: int) -> PlanActivity:

@@ -18,7 +18,17 @@ from core.clock import today
 from core.models import User
 from core.services import log_transition
 from oversight import portal
-from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget, PortalRecord
+from oversight.models import (
+    HighRiskCoverageSnapshot,
+    HighRiskProduct,
+    HighRiskProductGroup,
+    Ministry,
+    OutsideCertification,
+    PlanActivity,
+    PlanTarget,
+    PortalRecord,
+    TaskGroup,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +110,17 @@ def _store_evidence(file: UploadedFile) -> dict:
 def plan_activity_record(
     *,
     jurisdiction: Province,
-    target: PlanTarget,
+    target: PlanTarget | None,
     date: datetime.date,
     description: str,
     quantity: int,
     by: User,
     evidence: UploadedFile | None = None,
+    task_group: str = "",
 ) -> PlanActivity:
-    """Record an activity of the plan (a training, a class, an article, a supported model…).
+    """Record an activity of the plan (a training, a class, an article, a supported model…),
+    towards an indicator, or in one of the plan's task groups without a numeric target (or
+    both).
 
     The indicator must be one the system does not compute, and apply to `jurisdiction`; the
     date falls within the plan's years and not after today; quantity ≥ 1. Evidence (PDF,
@@ -117,13 +130,18 @@ def plan_activity_record(
     Raises PermissionDenied (not a regulator of the jurisdiction) or ValidationError."""
     _require_regulator(by, jurisdiction)
     errors: dict[str, str] = {}
-    if target.computed:
+    if task_group and task_group not in TaskGroup.values:
+        errors["task_group"] = _("Unknown task group.")
+    if target is None:
+        if not task_group:
+            errors["target"] = _("Choose an indicator or a task group.")
+    elif target.computed:
         errors["target"] = _("This indicator is computed by the system.")
     elif target.jurisdiction_id not in (None, jurisdiction.pk):
         errors["target"] = _("This indicator belongs to another province.")
     if date is None or date > today():
         errors["date"] = _("The date cannot be in the future.")
-    elif not target.year_from <= date.year <= target.year_to:
+    elif target is not None and not target.year_from <= date.year <= target.year_to:
         errors["date"] = _("The date must fall within the plan (%(start)d-%(end)d).") % {
             "start": target.year_from,
             "end": target.year_to,
@@ -140,6 +158,7 @@ def plan_activity_record(
             activity = PlanActivity(
                 jurisdiction=jurisdiction,
                 target=target,
+                task_group=task_group,
                 date=date,
                 description=description.strip(),
                 quantity=quantity,
@@ -153,7 +172,12 @@ def plan_activity_record(
                 activity,
                 "record",
                 by=by,
-                data={"indicator": target.code, "quantity": quantity, "date": date},
+                data={
+                    "indicator": target.code if target else "",
+                    "task_group": task_group,
+                    "quantity": quantity,
+                    "date": date,
+                },
             )
     except BaseException:
         if stored:
@@ -174,6 +198,7 @@ def high_risk_group_save(
     certificates: list[Certificate] | None = None,
     enterprises: list[Organisation] | None = None,
     group: HighRiskProductGroup | None = None,
+    ministry: str = "",
 ) -> HighRiskProductGroup:
     """Create (group=None) or update a high-risk product group of `jurisdiction` and set the
     certificates and enterprises covering it: they must be of enterprises of the province.
@@ -181,6 +206,8 @@ def high_risk_group_save(
     Raises PermissionDenied or ValidationError (name missing or taken, coverage outside the
     province)."""
     _require_regulator(by, jurisdiction)
+    if ministry and ministry not in Ministry.values:
+        raise ValidationError({"ministry": _("Choose a ministry's list.")})
     if group is not None and group.jurisdiction_id != jurisdiction.pk:
         raise PermissionDenied(_("Only a regulator of the jurisdiction may do this."))
     name = (name or "").strip()
@@ -200,11 +227,15 @@ def high_risk_group_save(
         with transaction.atomic():
             if group is None:
                 group = HighRiskProductGroup.objects.create(
-                    jurisdiction=jurisdiction, name=name, description=description
+                    jurisdiction=jurisdiction,
+                    name=name,
+                    description=description,
+                    ministry=ministry or Ministry.OTHER,
                 )
             else:
                 group.name, group.description = name, description
-                group.save(update_fields=["name", "description", "updated_at"])
+                group.ministry = ministry or group.ministry
+                group.save(update_fields=["name", "description", "ministry", "updated_at"])
     except IntegrityError:
         raise ValidationError(
             {"name": _("A group with this name already exists in the province.")}
@@ -221,6 +252,150 @@ def high_risk_group_save(
         },
     )
     return group
+
+
+@transaction.atomic
+def high_risk_product_add(
+    *, group: HighRiskProductGroup, name: str, by: User, certificates=(), enterprises=()
+) -> HighRiskProduct:
+    """Put a product on the province's high-risk list, in `group`, with what covers it (its
+    certificates, enterprises tracing it — of the province). Logged on the group."""
+    _require_regulator(by, group.jurisdiction)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("This field is required.")})
+    if HighRiskProduct.objects.filter(group=group, name__iexact=name).exists():
+        raise ValidationError({"name": _("This product is already on the list of the group.")})
+    certificates = list(certificates)
+    enterprises = list(enterprises)
+    if any(c.enterprise.province_id != group.jurisdiction_id for c in certificates) or any(
+        e.province_id != group.jurisdiction_id for e in enterprises
+    ):
+        raise ValidationError(_("Only certificates and enterprises of the province may cover it."))
+    product = HighRiskProduct.objects.create(group=group, name=name)
+    product.certificates.set(certificates)
+    product.enterprises.set(enterprises)
+    log_transition(group, "add_product", by=by, data={"product": name})
+    return product
+
+
+def _coverage_by_group(coverage: dict) -> list[dict]:
+    return [
+        {
+            "group": group["name"],
+            "ministry": ministry["code"],
+            "total": group["total"],
+            "covered": group["covered"],
+        }
+        for ministry in coverage["by_ministry"]
+        for group in ministry["groups"]
+    ]
+
+
+@transaction.atomic
+def high_risk_snapshot_take(
+    *, jurisdiction: Province, year: int, by: User | None
+) -> HighRiskCoverageSnapshot:
+    """Freeze the province's high-risk coverage for `year`: on its last day once it is over
+    (a past year's snapshot, once taken, is kept), or as of today for the current year (taken
+    again, it is updated). Logged. A person must be a regulator of the province; `by=None` is
+    the year-end job."""
+    from oversight.selectors import high_risk_coverage
+
+    if by is not None:
+        _require_regulator(by, jurisdiction)
+    now = today()
+    if year > now.year:
+        raise ValidationError({"year": _("A year to come has no coverage yet.")})
+    existing = (
+        HighRiskCoverageSnapshot.objects.select_for_update()
+        .filter(jurisdiction=jurisdiction, year=year)
+        .first()
+    )
+    if existing is not None and year < now.year and existing.taken_on.year > year:
+        return existing
+    day = min(datetime.date(year, 12, 31), now)
+    coverage = high_risk_coverage(jurisdiction, day)
+    values = {
+        "taken_on": now,
+        "products_total": coverage["total"],
+        "products_covered": coverage["covered"],
+        "by_group": _coverage_by_group(coverage),
+        "taken_by": by,
+    }
+    snapshot, _created = HighRiskCoverageSnapshot.objects.update_or_create(
+        jurisdiction=jurisdiction, year=year, defaults=values
+    )
+    log_transition(
+        snapshot,
+        "take",
+        by=by,
+        data={"covered": coverage["covered"], "total": coverage["total"]},
+    )
+    return snapshot
+
+
+def high_risk_snapshots_take_due(day: datetime.date) -> int:
+    """Daily job: the snapshot of the year before `day` for every province that lists
+    high-risk products and has none yet (idempotent)."""
+    year = day.year - 1
+    provinces = Province.objects.filter(high_risk_groups__products__isnull=False).exclude(
+        high_risk_snapshots__year=year
+    )
+    made = 0
+    for province in provinces.distinct():
+        high_risk_snapshot_take(jurisdiction=province, year=year, by=None)
+        made += 1
+    return made
+
+
+@transaction.atomic
+def outside_certification_record(
+    *,
+    jurisdiction: Province,
+    by: User,
+    enterprise_name: str,
+    tax_code: str,
+    certificate_number: str,
+    issuer: str,
+    valid_from: datetime.date,
+    valid_until: datetime.date,
+    standard: str = "",
+) -> OutsideCertification:
+    """The regulator records a certification of an enterprise of the province by a body outside
+    the system (number and issuer), so that "enterprises certified" counts it. Logged."""
+    from certification.validators import validate_tax_code
+
+    _require_regulator(by, jurisdiction)
+    record = OutsideCertification(
+        jurisdiction=jurisdiction,
+        enterprise_name=(enterprise_name or "").strip(),
+        tax_code=(tax_code or "").strip(),
+        certificate_number=(certificate_number or "").strip(),
+        issuer=(issuer or "").strip(),
+        standard=(standard or "").strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        recorded_by=by,
+    )
+    errors = {}
+    try:
+        validate_tax_code(record.tax_code)
+    except ValidationError as exc:
+        errors["tax_code"] = exc.messages
+    if valid_from and valid_until and valid_until <= valid_from:
+        errors["valid_until"] = [_("The validity ends after it starts.")]
+    if errors:
+        raise ValidationError(errors)
+    record.full_clean()
+    record.save()
+    log_transition(
+        record,
+        "record",
+        by=by,
+        data={"number": record.certificate_number, "issuer": record.issuer},
+    )
+    return record
 
 
 # --- national portal ------------------------------------------------------------------------

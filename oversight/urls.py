@@ -17,6 +17,19 @@ urlpatterns = [
     ),
     path("plan/high-risk-groups/", views.high_risk_groups, name="high_risk_groups"),
     path("plan/high-risk-groups/<int:pk>/", views.high_risk_groups, name="high_risk_group_edit"),
+    path(
+        "plan/high-risk-groups/<int:pk>/products/",
+        views.high_risk_product_add,
+        name="high_risk_product_add",
+    ),
+    path("plan/high-risk-snapshots/", views.high_risk_snapshot, name="high_risk_snapshot"),
+    path("plan/indicators/<slug:code>/", views.indicator_detail, name="indicator_detail"),
+    path("plan/task-groups/<slug:group>/", views.task_group_detail, name="task_group_detail"),
+    path(
+        "plan/outside-certifications/",
+        views.outside_certifications,
+        name="outside_certifications",
+    ),
     path("register/", views.register, name="register"),
     re_path(r"^register/export\.(?P<fmt>csv|xlsx)$", views.register_export, name="register_export"),
 ]

@@ -1,6 +1,7 @@
 """Pages and downloads for regulators. Everything is scoped to the user's jurisdictions:
 anyone else gets 403 (anonymous visitors are sent to sign in)."""
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
@@ -18,8 +19,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from certification.models import Province
 from core.clock import today
 from oversight import charts, exports, selectors, services
-from oversight.forms import ActivityForm, HighRiskGroupForm, RegisterFilterForm, TargetForm
-from oversight.models import HighRiskProductGroup, PlanActivity
+from oversight.forms import (
+    ActivityForm,
+    HighRiskGroupForm,
+    HighRiskProductForm,
+    OutsideCertificationForm,
+    RegisterFilterForm,
+    TargetForm,
+)
+from oversight.models import (
+    HighRiskProductGroup,
+    OutsideCertification,
+    PlanActivity,
+    TaskGroup,
+)
 
 
 def regulator_required(view: Callable) -> Callable:
@@ -117,6 +130,8 @@ def plan(request: HttpRequest) -> HttpResponse:
         "report_year": year if year in years else (years[-1] if years else year),
         "activities": selectors.activities_of(province)[:50],
         "coverage": selectors.high_risk_coverage(province),
+        "task_groups": selectors.task_group_summary(province),
+        "snapshots": selectors.high_risk_snapshots(province),
     }
     return render(request, "oversight/plan.html", context)
 
@@ -132,6 +147,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             services.plan_activity_record(
                 jurisdiction=province,
                 target=form.cleaned_data["target"],
+                task_group=form.cleaned_data.get("task_group") or "",
                 date=form.cleaned_data["date"],
                 description=form.cleaned_data["description"],
                 quantity=form.cleaned_data["quantity"],
@@ -229,6 +245,7 @@ def high_risk_groups(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if group is not None:
         initial = {
             "name": group.name,
+            "ministry": group.ministry,
             "description": group.description,
             "certificates": list(group.certificates.all()),
             "enterprises": list(group.enterprises.all()),
@@ -240,6 +257,7 @@ def high_risk_groups(request: HttpRequest, pk: int | None = None) -> HttpRespons
                 jurisdiction=province,
                 group=group,
                 name=form.cleaned_data["name"],
+                ministry=form.cleaned_data["ministry"],
                 description=form.cleaned_data["description"],
                 certificates=list(form.cleaned_data["certificates"].select_related("enterprise")),
                 enterprises=list(form.cleaned_data["enterprises"]),
@@ -265,8 +283,139 @@ def high_risk_groups(request: HttpRequest, pk: int | None = None) -> HttpRespons
             "form": form,
             "group": group,
             "coverage": selectors.high_risk_coverage(province),
+            "products": selectors.high_risk_products(province),
+            "product_form": HighRiskProductForm(province=province),
         },
         status=status,
+    )
+
+
+@require_POST
+@regulator_required
+def high_risk_product_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a product on the list, in group `pk` (of one of the user's provinces; 404 else)."""
+    group = get_object_or_404(
+        HighRiskProductGroup, pk=pk, jurisdiction_id__in=[p.pk for p in request.provinces]
+    )
+    form = HighRiskProductForm(request.POST, province=group.jurisdiction)
+    if form.is_valid():
+        try:
+            services.high_risk_product_add(
+                group=group,
+                name=form.cleaned_data["name"],
+                certificates=list(form.cleaned_data["certificates"].select_related("enterprise")),
+                enterprises=list(form.cleaned_data["enterprises"]),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The product is on the list."))
+    else:
+        messages.error(request, _("Name the product."))
+    return redirect(_with_province(reverse("oversight:high_risk_groups"), group.jurisdiction))
+
+
+@require_POST
+@regulator_required
+def high_risk_snapshot(request: HttpRequest) -> HttpResponse:
+    """Freeze the coverage of a year (default this one) for the chosen province."""
+    province = _one_province(request)
+    try:
+        year = int(request.POST.get("year") or today().year)
+        services.high_risk_snapshot_take(jurisdiction=province, year=year, by=request.user)
+    except (ValueError, ValidationError):
+        messages.error(request, _("Choose a year that has begun."))
+    else:
+        messages.success(request, _("The coverage of %(year)d is recorded.") % {"year": year})
+    return redirect(_with_province(reverse("oversight:plan"), province))
+
+
+# --- drill-down: the list behind each figure ------------------------------------------------
+
+
+def _year_end(request: HttpRequest) -> tuple[int, datetime.date]:
+    now = today()
+    try:
+        year = int(request.GET.get("year") or now.year)
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= now.year:
+        raise Http404
+    return year, min(datetime.date(year, 12, 31), now)
+
+
+@require_GET
+@regulator_required
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """What an indicator counts: the enterprises certified at the year's end (with their
+    certificates, also outside ones), the high-risk products (covered or not, and by what),
+    or the activities recorded."""
+    province = _one_province(request)
+    target = next((t for t in selectors.plan_targets_for(province) if t.code == code), None)
+    if target is None:
+        raise Http404
+    year, end = _year_end(request)
+    context = {"province": province, "target": target, "year": year, "end": end}
+    if target.computed and code == selectors.ENTERPRISES_CERTIFIED:
+        context["enterprises"] = selectors.certified_enterprises([province.pk], [end])[end]
+    elif target.computed and code == selectors.HIGH_RISK_TRACEABLE:
+        context["products"] = selectors.high_risk_products(province, end)
+        context["coverage"] = selectors.high_risk_coverage(province, end)
+    else:
+        context["page_obj"] = Paginator(
+            selectors.activities_of(province, year, target_code=code), 50
+        ).get_page(request.GET.get("page"))
+    return render(request, "oversight/indicator_detail.html", context)
+
+
+@require_GET
+@regulator_required
+def task_group_detail(request: HttpRequest, group: str) -> HttpResponse:
+    """The activities recorded in one of the plan's task groups."""
+    if group not in TaskGroup.values:
+        raise Http404
+    province = _one_province(request)
+    activities = selectors.activities_of(province, task_group=group)
+    return render(
+        request,
+        "oversight/indicator_detail.html",
+        {
+            "province": province,
+            "task_group": TaskGroup(group).label,
+            "page_obj": Paginator(activities, 50).get_page(request.GET.get("page")),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@regulator_required
+def outside_certifications(request: HttpRequest) -> HttpResponse:
+    """Certifications by bodies outside the system, recorded by the regulator."""
+    province = _one_province(request)
+    form = OutsideCertificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outside_certification_record(
+                jurisdiction=province, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The certification is recorded."))
+            return redirect(_with_province(reverse("oversight:outside_certifications"), province))
+    records = OutsideCertification.objects.filter(jurisdiction=province).order_by(
+        "enterprise_name", "pk"
+    )
+    return render(
+        request,
+        "oversight/outside_certifications.html",
+        {
+            "province": province,
+            "form": form,
+            "page_obj": Paginator(records, 50).get_page(request.GET.get("page")),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

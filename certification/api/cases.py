@@ -1,5 +1,6 @@
 """API: body registrations, appeals and complaints."""
 
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -180,6 +181,8 @@ class ComplaintViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiVie
     def create(self, request):
         given = ComplaintCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        complaint = complaint_lodge(by=request.user, **given.validated_data)
+        complaint = complaint_lodge(
+            by=request.user, language=get_language() or "", **given.validated_data
+        )
         # The complainant may have no account (nor see complaints): reply with what was recorded.
         return Response(self.get_serializer(complaint).data, status=201)

@@ -11,7 +11,12 @@ from core.clock import as_of
 from core.models import LogEntry
 from oversight import selectors
 from oversight.models import HighRiskProductGroup, PlanActivity, PlanTarget
-from oversight.services import high_risk_group_save, plan_activity_record, plan_target_set
+from oversight.services import (
+    high_risk_group_save,
+    high_risk_product_add,
+    plan_activity_record,
+    plan_target_set,
+)
 from oversight.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -181,9 +186,11 @@ def test_setting_a_target_is_refused_to_anyone_else(province, other_regulator, e
     assert not PlanTarget.objects.filter(jurisdiction=province).exists()
 
 
-def test_enterprises_certified_count_once_in_the_year_of_their_first_certificate(
+def test_enterprises_certified_are_those_holding_a_valid_certificate_at_each_years_end(
     province, other_province, body, scheme, admin_user
 ):
+    """Issue 15, problem 5: a stock at each year's end (today for the current year), each
+    enterprise once, not a count of first certificates (which kept withdrawn ones)."""
     first, second, third = (EnterpriseFactory(province=province) for _ in range(3))
     elsewhere = EnterpriseFactory(province=other_province)
     for enterprise, day in (
@@ -191,27 +198,28 @@ def test_enterprises_certified_count_once_in_the_year_of_their_first_certificate
         (first, datetime.date(2027, 2, 1)),
         (second, datetime.date(2026, 8, 1)),
         (third, datetime.date(2028, 1, 5)),
-        (third, datetime.date(2025, 5, 5)),  # before the plan: not counted
+        (third, datetime.date(2025, 5, 5)),  # valid until 2028-05-05
         (elsewhere, datetime.date(2026, 3, 3)),
     ):
         factories.certificate(
             enterprise=enterprise, body=body, scheme=scheme, by=admin_user, issued_on=day
         )
 
-    progress = progress_of(province, "enterprises_certified")
+    with as_of(datetime.date(2028, 6, 1)):
+        progress = progress_of(province, "enterprises_certified")
 
     assert [(y, v) for y, v, _c in progress.years] == [
-        (2026, 2),
-        (2027, 0),
-        (2028, 1),
-        (2029, 0),
-        (2030, 0),
+        (2026, 3),
+        (2027, 3),
+        (2028, 3),
+        (2029, None),
+        (2030, None),
     ]
     assert progress.total == 3
     assert progress.percent_of_target == 30.0 and not progress.met
 
 
-def test_high_risk_groups_are_covered_by_a_valid_certificate_or_a_tracing_enterprise(
+def test_high_risk_products_are_covered_by_a_valid_certificate_or_a_tracing_enterprise(
     province, regulator, body, scheme, admin_user
 ):
     valid = factories.certificate(
@@ -225,19 +233,13 @@ def test_high_risk_groups_are_covered_by_a_valid_certificate_or_a_tracing_enterp
         state=Certificate.State.WITHDRAWN,
     )
     tracing = EnterpriseFactory(province=province)
-    high_risk_group_save(jurisdiction=province, name="Thịt lợn", certificates=[valid], by=regulator)
-    high_risk_group_save(
-        jurisdiction=province, name="Sầu riêng xuất khẩu", enterprises=[tracing], by=regulator
-    )
-    high_risk_group_save(
-        jurisdiction=province, name="Rau ăn lá", certificates=[withdrawn], by=regulator
-    )
+    group = high_risk_group_save(jurisdiction=province, name="Nông sản", by=regulator)
+    high_risk_product_add(group=group, name="Thịt lợn", certificates=[valid], by=regulator)
+    high_risk_product_add(group=group, name="Sầu riêng", enterprises=[tracing], by=regulator)
+    high_risk_product_add(group=group, name="Rau ăn lá", certificates=[withdrawn], by=regulator)
 
-    assert selectors.high_risk_coverage(province) == {
-        "total": 3,
-        "covered": 2,
-        "percent": 66.7,
-    }
+    coverage = selectors.high_risk_coverage(province)
+    assert (coverage["total"], coverage["covered"], coverage["percent"]) == (3, 2, 66.7)
     progress = progress_of(province, "high_risk_traceable")
     assert progress.snapshot and progress.total == 66.7 and not progress.met
 

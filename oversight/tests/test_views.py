@@ -291,7 +291,8 @@ def test_a_regulator_adds_a_high_risk_group_from_its_page(client, regulator, dat
     assert response.status_code == 302
     page = client.get("/oversight/plan/high-risk-groups/")
     assert "Thịt lợn" in page.text and dataset.cert_c.number in page.text
-    assert selectors.high_risk_coverage(province)["covered"] == 1
+    # Coverage is counted per product since issue 15: a group alone covers nothing.
+    assert selectors.high_risk_coverage(province)["total"] == 0
 
 
 def test_the_annual_report_downloads_as_word_and_excel(client, regulator, province):

@@ -100,10 +100,24 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
     lead, assessor, decider = people["lead"], people["assessor"], people["decider"]
     others = [people[name] for name in ("auditor3", "auditor4") if name in people]
     for user, is_lead in ((lead, True), (assessor, False), *((u, False) for u in others)):
+    # The competence matrix of the demo team: every technical area of the scheme, witnessed
+    # within the last 3 years (the demo's audits are in the last months).
+    witnessed = today() - datetime.timedelta(days=400)
+    for user, function in (
+        (lead, "lead"),
+        (assessor, "auditor"),
+        (staff, "technical_reviewer"),
+        (decider, "decision_maker"),
+    ):
         AssessorQualification.objects.get_or_create(
             user=user,
             scheme=scheme,
-            defaults={"valid_from": datetime.date(2020, 1, 1), "is_lead_qualified": is_lead},
+            function=function,
+            defaults={
+                "valid_from": datetime.date(2020, 1, 1),
+                "witnessed_on": witnessed,
+                "training": "Khóa đánh giá viên TCVN ISO/IEC 17021-1, 2024",
+            },
         )
     if Application.objects.filter(
         enterprise__in=[orgs["enterprise"], orgs["enterprise2"]]

@@ -85,8 +85,7 @@ class AssessorQualification(TimeStampedModel):
         _("last witnessed audit"),
         null=True,
         blank=True,
-        help_text=_("Auditors and lead auditors are witnessed auditing at least every %(n)d years.")
-        % {"n": WITNESS_EVERY_YEARS},
+        help_text=_("Auditors and lead auditors are witnessed auditing at least every 3 years."),
     )
     training = models.TextField(
         _("training records"),

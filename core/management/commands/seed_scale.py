@@ -373,23 +373,32 @@ class Generator:
                 self.user(f"scale{self.prefix}-decider-{b}-{i}", f"Người quyết định {b}.{i}")
                 for i in (1, 2)
             ]
-            for u in staff:
-                self.membership(u, Role.CB_STAFF, org=body)
-            for u in leads + assessors:
-                self.membership(u, Role.ASSESSOR, org=body)
+            def competence(u, function):
+                # Competence matrix: every area of the scheme, witnessed within 3 years.
                 w.add(
                     AssessorQualification,
                     user_id=u,
                     scheme_id=self.scheme.pk,
+                    function=function,
+                    technical_area="",
                     valid_from=self.today - datetime.timedelta(days=3 * 365),
                     valid_until=None,
-                    is_lead_qualified=u in leads,
+                    witnessed_on=self.today - datetime.timedelta(days=200),
+                    training="",
                     note="",
                     created_at=self.now,
                     updated_at=self.now,
                 )
+
+            for u in staff:
+                self.membership(u, Role.CB_STAFF, org=body)
+                competence(u, "technical_reviewer")
+            for u in leads + assessors:
+                self.membership(u, Role.ASSESSOR, org=body)
+                competence(u, "lead" if u in leads else "auditor")
             for u in deciders:
                 self.membership(u, Role.DECISION_MAKER, org=body)
+                competence(u, "decision_maker")
             self.bodies.append(
                 {
                     "id": body,

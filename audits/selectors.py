@@ -18,6 +18,7 @@ from audits.models import (
     Audit,
     AuditTeamMember,
     Finding,
+    Function,
     TraceTest,
 )
 from certification.models import (
@@ -337,7 +338,6 @@ def team_candidates(audit: Audit) -> list[Candidate]:
         refusal_from_records,
         technical_area_of,
     )
-    from audits.models import Function
     from certification.models import ConflictDeclaration
 
     assessors = Membership.objects.active().filter(organisation=audit.body, role=Role.ASSESSOR)
@@ -423,8 +423,9 @@ def team_candidates(audit: Audit) -> list[Candidate]:
 
 
 def qualified_auditor_count(body, scheme, on: datetime.date | None = None) -> int:
-    """How many official auditors of `body` (an assessor membership not ended by `on`) hold a
-    qualification for `scheme` valid on `on` (default today): the figure body registration
+    """How many official auditors of `body` (an assessor membership not ended by `on`) hold an
+    auditor or lead auditor competence record for `scheme` valid on `on` (default today) — a
+    technical expert, reviewer or decision maker does not count: the figure body registration
     checks against its minimum. One query."""
     on = on or today()
     members = (
@@ -434,7 +435,12 @@ def qualified_auditor_count(body, scheme, on: datetime.date | None = None) -> in
     )
     return (
         AssessorQualification.objects.valid_on(on)
-        .filter(scheme=scheme, user_id__in=members, user__is_active=True)
+        .filter(
+            scheme=scheme,
+            function__in=[Function.AUDITOR, Function.LEAD],
+            user_id__in=members,
+            user__is_active=True,
+        )
         .values("user_id")
         .distinct()
         .count()

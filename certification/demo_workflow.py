@@ -98,14 +98,15 @@ def seed_workflow(*, people: dict, orgs: dict[str, Organisation], province: Prov
     # Body registration is decided by the national authority.
     body, staff, regulator = orgs["body"], people["cbstaff"], people["national"]
     lead, assessor, decider = people["lead"], people["assessor"], people["decider"]
+    # Two more auditors of the body (they do not sign in) make the 4 that registration needs.
     others = [people[name] for name in ("auditor3", "auditor4") if name in people]
-    for user, is_lead in ((lead, True), (assessor, False), *((u, False) for u in others)):
     # The competence matrix of the demo team: every technical area of the scheme, witnessed
     # within the last 3 years (the demo's audits are in the last months).
     witnessed = today() - datetime.timedelta(days=400)
     for user, function in (
         (lead, "lead"),
         (assessor, "auditor"),
+        *((u, "auditor") for u in others),
         (staff, "technical_reviewer"),
         (decider, "decision_maker"),
     ):

@@ -28,7 +28,8 @@ from certification.tests.factories import (
 )
 from core.exceptions import DomainError
 
-pytestmark = pytest.mark.django_db
+# The auditors counted are those each test records (not the cast's standing competence).
+pytestmark = [pytest.mark.django_db, pytest.mark.competence_as_recorded]
 
 DOCS = ["quality_manual", "assessor_list", "legal_documents"]
 

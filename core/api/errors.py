@@ -56,6 +56,10 @@ DOMAIN_CODES: dict[str, str] = {
     "objection_open": "An objection to this team member is already open.",
     "recertification_due": "The next audit of the certificate is its recertification.",
     "restore_window_passed": "The restoration window has passed.",
+    "complaint_not_investigating": "Acknowledge the complaint first: this is done while it is "
+    "investigated.",
+    "complaint_without_certificate": "The complaint names no certificate.",
+    "special_audit_open": "This complaint has already opened a special audit.",
     "stage1_missing": "Plan the stage 1 audit before the stage 2 audit.",
     "template_empty": "The checklist template has no items.",
     "technical_reviewer_not_qualified": "The technical reviewer holds no valid competence record "

@@ -1,6 +1,7 @@
 """A body's assessors' qualifications (AssessorQualification): per assessor and scheme, from a
-date. The assessor is an account already holding the assessor role in the body (accounts and
-roles are given by the administrator); a row for anyone else is refused."""
+date, as an auditor's or (column "lead") a lead auditor's competence record. The assessor is
+an account already holding the assessor role in the body (accounts and roles are given by the
+administrator); a row for anyone else is refused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audits.models import AssessorQualification
+from audits.models import AssessorQualification, Function
 from certification.models import Membership, Role
 from core.limits import TEXT_MAX_LENGTH
 from core.models import User
@@ -65,8 +66,10 @@ class Qualifications(Kind):
             if user.email:
                 assessors.setdefault(user.email.lower(), user)
         existing = {
-            (q.user_id, q.scheme_id, q.valid_from): q
-            for q in AssessorQualification.objects.filter(user_id__in=members)
+            (q.user_id, q.scheme_id, q.function, q.valid_from): q
+            for q in AssessorQualification.objects.filter(
+                user_id__in=members, function__in=[Function.AUDITOR, Function.LEAD]
+            )
         }
         schemes = _Schemes()
         seen = set()
@@ -113,17 +116,21 @@ class Qualifications(Kind):
                 result.refuse("note", _("At most %(n)d characters.") % {"n": TEXT_MAX_LENGTH})
             if result.refused:
                 continue
-            key = (user.pk, scheme.pk, dates["valid_from"])
+            # A qualified lead holds a lead auditor's competence record, anyone else an
+            # auditor's (competence for every technical area of the scheme).
+            function = Function.LEAD if lead else Function.AUDITOR
+            key = (user.pk, scheme.pk, function, dates["valid_from"])
             if key in seen:
                 result.refuse("valid_from", _("The same qualification is on another row."))
                 continue
             seen.add(key)
-            fields = {"valid_until": dates["valid_until"], "is_lead_qualified": lead, "note": note}
+            fields = {"valid_until": dates["valid_until"], "note": note}
             current = existing.get(key)
             result.cleaned = {
                 "user": user.pk,
                 "scheme": scheme.pk,
                 "valid_from": dates["valid_from"],
+                "function": function,
                 "fields": fields,
             }
             if current is None:
@@ -142,6 +149,7 @@ class Qualifications(Kind):
                 user_id=r.cleaned["user"],
                 scheme_id=r.cleaned["scheme"],
                 valid_from=r.cleaned["valid_from"],
+                function=r.cleaned["function"],
                 **r.cleaned["fields"],
             )
             for r in results

@@ -144,6 +144,7 @@ def qualification_row(username="lead", **changes):
     }
 
 
+@pytest.mark.competence_as_recorded  # counts the records the import makes, nothing else
 def test_qualifications_of_the_bodys_assessors_are_imported_once(
     cb_staff, body, lead_assessor, scheme, django_capture_on_commit_callbacks
 ):
@@ -169,6 +170,7 @@ def test_qualifications_of_the_bodys_assessors_are_imported_once(
     assert AssessorQualification.objects.count() == 1
 
 
+@pytest.mark.competence_as_recorded
 def test_a_qualification_row_with_a_bad_date_or_a_person_of_another_body_is_refused(
     cb_staff, body, other_body, lead_assessor, admin_user, scheme
 ):

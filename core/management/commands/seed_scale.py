@@ -570,10 +570,23 @@ class Generator:
             author = enterprise["user"] or body["staff"][0]
             kind, renews = "initial", None
             previous = last_certificate.get(enterprise["id"])
-            if previous is not None and state == "certified" and index % 3 == 0:
+            if state == "draft" and index % 11 == 0:
+                kind = "transfer"
+            elif previous is not None and state == "certified" and index % 3 == 0:
                 kind, renews = "recertification", previous
             elif previous is not None and state == "draft" and index % 2 == 0:
                 kind, renews = "scope_extension", previous
+            elif previous is not None and state == "draft":
+                kind, renews = "scope_reduction", previous
+            transfer = (
+                {
+                    "previous_body_name": "Tổ chức chứng nhận ngoài hệ thống",
+                    "previous_certificate_number": f"TC-{index:06d}",
+                    "previous_certificate_valid_until": self.today + datetime.timedelta(days=400),
+                }
+                if kind == "transfer"
+                else {}
+            )
             products = [
                 {"name": PRODUCTS[(index + k) % len(PRODUCTS)], "gtin": "8934588012228"}
                 for k in range(1 + index % 2)
@@ -616,6 +629,7 @@ class Generator:
                 decision_maker_id=decider,
                 created_at=self.when(created),
                 updated_at=self.when(created + datetime.timedelta(days=min(age, 15))),
+                **transfer,
             )
             self.apps.append((app_id, state, enterprise, body))
             if state != "draft":

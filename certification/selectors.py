@@ -67,8 +67,7 @@ def _body_ids(user: User):
 
 def applications_visible_to(user: User):
     """Applications `user` may see: their enterprise's; their body's for officers and decision
-    makers; those whose audit team they are on for assessors; their province's for regulators.
-    An enterprise's draft never submitted is seen by the enterprise only."""
+    makers; those whose audit team they are on for assessors; their province's for regulators."""
     from django.db.models import Q
 
     from certification.models import Application
@@ -88,17 +87,17 @@ def applications_visible_to(user: User):
     provinces = (
         Membership.objects.active().filter(user=user, role=Role.REGULATOR).values("jurisdiction_id")
     )
-    others = Q(body_id__in=staff_bodies) | Q(enterprise__province_id__in=provinces)
+    condition = (
+        Q(enterprise_id__in=enterprises)
+        | Q(body_id__in=staff_bodies)
+        | Q(enterprise__province_id__in=provinces)
+    )
     try:
         from audits.selectors import application_ids_on_team
     except ImportError:  # the audits app answers for assessors
         pass
     else:
-        others |= Q(pk__in=application_ids_on_team(user))
-    # An enterprise's draft is its own until it is first submitted: the body, the regulators
-    # and assessors do not see it (one the body files on paper is the body's from the start).
-    private_draft = Q(submitted_at__isnull=True, filed_by_body=False)
-    condition = Q(enterprise_id__in=enterprises) | (others & ~private_draft)
+        condition |= Q(pk__in=application_ids_on_team(user))
     return Application.objects.filter(condition)
 
 

@@ -1,8 +1,9 @@
-"""What a person is told before an action that cannot be undone (or that others see at once).
+"""What a person is told around an action: before one that cannot be undone (or that others see
+at once), the consequence; after a transition, what happens next and who acts.
 
 The pages ask first: a button whose form carries `data-confirm` opens a dialog restating the
 consequence (core/static/core/app.js); without JavaScript the form submits as it is.
-Keyed by the model's label and the transition's name."""
+Both are keyed by the model's label and the transition's name."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,3 +63,80 @@ def consequence(obj: models.Model, name: str) -> str:
         return ""
     label = getattr(obj, "number", "") or str(obj)
     return str(text) % {"object": label}
+
+
+NEXT_STEPS = {
+    ("certification.Application", "submit"): _(
+        "The certification body reviews the application; you are notified when it starts or if "
+        "it asks for changes."
+    ),
+    ("certification.Application", "resubmit"): _(
+        "The certification body reviews the completed application; you are notified of its answer."
+    ),
+    ("certification.Application", "start_review"): _(
+        "Check completeness and competence, then accept the application with its contract or "
+        "request a revision."
+    ),
+    ("certification.Application", "request_revision"): _(
+        "The enterprise is notified and completes its file; it comes back to you when resubmitted."
+    ),
+    ("certification.Application", "accept"): _(
+        "Plan the stage 1 audit and form its team from the application's page."
+    ),
+    ("certification.Application", "reject"): _("The enterprise is notified with your reason."),
+    ("certification.Application", "submit_for_decision"): _(
+        "A decision maker of the body decides; the enterprise and you are notified of the decision."
+    ),
+    ("certification.Application", "return_to_evaluation"): _(
+        "The officers complete the evaluation and submit the file for a decision again."
+    ),
+    ("certification.Application", "grant"): _(
+        "The certificate is issued and published on the public register; the enterprise is "
+        "notified and its signed documents follow in a few minutes."
+    ),
+    ("certification.Application", "refuse"): _(
+        "The enterprise is notified with the reasons and may appeal."
+    ),
+    ("certification.Application", "withdraw"): _(
+        "The certification body is told; the file is closed and kept in the history."
+    ),
+    ("audits.Audit", "start"): _(
+        "Fill in the checklist, raise findings and record the trace tests, then submit the report."
+    ),
+    ("audits.Audit", "submit_report"): _(
+        "The body's officer approves the report or returns it to you with a comment."
+    ),
+    ("audits.Audit", "approve_report"): _(
+        "The enterprise is notified of the findings and answers them; the application continues "
+        "when they are dealt with."
+    ),
+    ("audits.Audit", "return_report"): _(
+        "The lead is notified, corrects the report and submits it again."
+    ),
+    ("audits.Audit", "cancel"): _("The team is told. Plan a new audit when it can take place."),
+    ("audits.Finding", "accept_plan"): _(
+        "The enterprise carries out its action; verify and close the finding once its evidence "
+        "is attached."
+    ),
+    ("audits.Finding", "reject_response"): _(
+        "The enterprise is told your reason and responds again."
+    ),
+    ("audits.Finding", "verify"): _("The finding is closed."),
+    ("audits.Finding", "acknowledge"): _("The observation is closed."),
+    ("certification.Certificate", "suspend"): _(
+        "The enterprise is notified. Reinstate or withdraw the certificate before the suspension "
+        "ends."
+    ),
+    ("certification.Certificate", "reinstate"): _(
+        "The certificate is valid again on the public page; the enterprise is notified."
+    ),
+    ("certification.Certificate", "withdraw"): _(
+        "The enterprise is notified and the public page shows the certificate as withdrawn."
+    ),
+}
+
+
+def next_step(obj: models.Model, name: str) -> str:
+    """What happens after transition `name` of `obj` and who acts, or "" when nothing to say."""
+    text = NEXT_STEPS.get((obj._meta.label, name))
+    return str(text) if text is not None else ""

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from core.confirmations import next_step
 from core.exceptions import DomainError
 from core.workflow import transition_label
 
@@ -53,7 +54,9 @@ def run_transition(
         return _refused(
             request, _("Some information is missing or not valid."), 400, next_url, errors
         )
-    messages.success(request, _("Done: %(action)s.") % {"action": label})
+    done = _("Done: %(action)s.") % {"action": label}
+    then = next_step(obj, name)
+    messages.success(request, f"{done} {_('Next:')} {then}" if then else done)
     return HttpResponseRedirect(next_url)
 
 

@@ -510,3 +510,44 @@ def test_the_decision_page_queries_do_not_grow_with_findings_and_trace_tests(
     client.get(url(small_file, "decision/"))
     small = queries(client, url(small_file, "decision/"))
     assert queries(client, url(large_file, "decision/")) == small
+
+
+# --- Error summary, step indicator, what happens next ---------------------------------------------
+
+
+def test_a_long_form_with_errors_starts_with_a_summary_linking_to_each_field(
+    client, enterprise_user, enterprise, body, scheme
+):
+    client.force_login(enterprise_user)
+    response = client.post(
+        "/applications/new/",
+        {**FORM, "body": "", "scheme": scheme.pk},
+    )
+    assert response.status_code == 400
+    text = response.text
+    summary = text[
+        text.index("data-error-summary") : text.index("</ul>", text.index("data-error-summary"))
+    ]
+    assert "Vui lòng sửa" in summary
+    assert 'href="#id_body"' in summary  # the missing body, linked to its field
+    assert text.index("data-error-summary") < text.index('name="body"')
+
+
+def test_the_application_page_shows_its_step_and_who_acts_next(
+    client, enterprise_user, draft, submitted, cb_staff
+):
+    client.force_login(enterprise_user)
+    text = client.get(url(submitted)).text
+    steps = text[text.index('id="application-steps"') :]
+    current = steps[: steps.index('aria-current="step"')]
+    assert current.count('data-status="done"') == 1  # filed
+    assert "Xem xét hồ sơ" in steps[steps.index('aria-current="step"') :][:400]
+    assert "cán bộ của tổ chức chứng nhận xem xét hồ sơ" in steps
+    assert submitted.submitted_at.strftime("%d/%m/%Y") in steps
+
+
+def test_after_a_transition_the_message_says_what_happens_next(client, enterprise_user, draft):
+    client.force_login(enterprise_user)
+    response = client.post(url(draft, "transitions/submit/"), follow=True)
+    assert "Đã thực hiện: Nộp." in response.text
+    assert "Tiếp theo: Tổ chức chứng nhận xem xét hồ sơ" in response.text

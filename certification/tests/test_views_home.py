@@ -84,6 +84,41 @@ def test_the_assessor_home_lists_their_audits_and_responses_to_review(
     assert f'href="/findings/{finding.pk}/"' in text and "Đã phản hồi" in text
 
 
+def test_the_lead_home_lists_the_audit_they_lead_while_its_report_awaits_approval(
+    client, in_evaluation, cb_staff, lead_assessor
+):
+    audit = started_audit(staff=cb_staff, lead=lead_assessor, application=in_evaluation)
+    submit_report(audit, lead_assessor)
+    client.force_login(lead_assessor)
+    text = client.get("/").text
+    assert f'href="/audits/{audit.pk}/"' in text and "Đã nộp báo cáo" in text
+    assert 'data-role="lead"' in text and "Trưởng đoàn" in text
+    assert "Hiện bạn không tham gia đoàn đánh giá nào." not in text
+
+
+def test_the_assessor_home_queries_do_not_grow_with_their_audits(
+    client, in_evaluation, cb_staff, lead_assessor, body, scheme, admin_user
+):
+    from audits.tests.factories import application_in_evaluation
+    from certification.models import Role
+    from certification.tests.factories import EnterpriseFactory, UserFactory, grant
+
+    planned_audit(staff=cb_staff, lead=lead_assessor, application=in_evaluation)
+    client.force_login(lead_assessor)
+    client.get("/")
+    small = home_queries(client)
+    for _n in range(3):
+        enterprise = EnterpriseFactory(province=body.province)
+        user = grant(UserFactory(), Role.ENTERPRISE, enterprise, by=admin_user)
+        application = application_in_evaluation(
+            enterprise=enterprise, body=body, scheme=scheme, enterprise_user=user, cb_staff=cb_staff
+        )
+        planned_audit(staff=cb_staff, lead=lead_assessor, application=application)
+    text = client.get("/").text
+    assert text.count('data-role="lead"') == 4
+    assert home_queries(client) == small
+
+
 def test_an_assessor_sees_only_the_audits_they_are_on(
     client, in_evaluation, cb_staff, lead_assessor, body, admin_user
 ):

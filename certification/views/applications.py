@@ -287,6 +287,8 @@ def _render_form(
             "products": [*(products or []), {"name": "", "gtin": ""}],
             "sites": [*(sites or []), {"name": "", "address": ""}],
             "row_errors": row_errors or {},
+            # For the summary at the top: the products' and sites' errors, by table.
+            "row_errors_flat": [m for msgs in (row_errors or {}).values() for m in msgs],
             "stage_choices": SupplyChainStage.choices,
         },
         status=status,
@@ -425,6 +427,84 @@ def _certificate_of(application: Application) -> Certificate | None:
     return application.certificates.order_by("-version", "-pk").first()
 
 
+# Where an application is, who acts next and by when (the step indicator of its page).
+_STEP_OF_STATE = {
+    Application.State.DRAFT: 0,
+    Application.State.REVISION_REQUESTED: 0,
+    Application.State.SUBMITTED: 1,
+    Application.State.UNDER_REVIEW: 1,
+    Application.State.REJECTED: 1,
+    Application.State.IN_EVALUATION: 2,
+    Application.State.DECISION_PENDING: 3,
+    Application.State.REFUSED: 3,
+    Application.State.CERTIFIED: 4,
+}
+
+
+def application_steps(application: Application, *, audits, findings) -> dict:
+    """The five steps (filing, review, audits, decision, certificate): each done, current or
+    to come; for the current one who acts and the date expected, if known. A closed file
+    (rejected, refused, withdrawn) stops at its step."""
+    state = application.state
+    stopped = state in (
+        Application.State.REJECTED,
+        Application.State.REFUSED,
+        Application.State.WITHDRAWN,
+    )
+    current = _STEP_OF_STATE.get(state, 0 if not application.submitted_at else 1)
+    who, when, when_label = "", None, ""
+    if state in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
+        who = _("the enterprise completes and submits the file")
+    elif state in (Application.State.SUBMITTED, Application.State.UNDER_REVIEW):
+        who = _("the certification body's officer reviews the file")
+        when, when_label = application.submitted_at, _("submitted on")
+    elif state == Application.State.IN_EVALUATION:
+        planned = [a for a in audits if a.state in (Audit.State.PLANNED, Audit.State.IN_PROGRESS)]
+        due = sorted(
+            f.due_date
+            for f in findings
+            if f.state in (Finding.State.OPEN, Finding.State.RESPONDED) and f.due_date
+        )
+        if planned:
+            who = _("the audit team carries out the audit")
+            when, when_label = planned[0].planned_start, _("planned for")
+        elif due:
+            who = _("the enterprise answers the findings")
+            when, when_label = due[0], _("due by")
+        else:
+            who = _(
+                "the certification body's officer plans the next audit or sends the file "
+                "for a decision"
+            )
+    elif state == Application.State.DECISION_PENDING:
+        who = _("a decision maker of the body decides")
+    labels = [
+        _("Application filed"),
+        _("Review of the file"),
+        _("Audits"),
+        _("Decision"),
+        _("Certificate"),
+    ]
+    steps = []
+    for index, label in enumerate(labels):
+        if state == Application.State.CERTIFIED or index < current:
+            status = "done"
+        elif index == current and not stopped:
+            status = "current"
+        elif index == current and state != Application.State.WITHDRAWN:
+            status = "stopped"
+        else:
+            status = "todo"
+        steps.append({"number": index + 1, "label": label, "status": status})
+    return {
+        "steps": steps,
+        "who": who,
+        "when": when,
+        "when_label": when_label,
+        "closed": stopped,
+    }
+
+
 @login_required
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -461,6 +541,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "certification/application_detail.html",
         {
             "application": application,
+            "steps": application_steps(application, audits=audits, findings=findings),
             "stages": _stage_labels(application.stages),
             "audits": audits,
             "findings": findings,

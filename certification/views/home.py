@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -82,18 +82,29 @@ def _body_staff_work(org: Organisation) -> dict:
 
 
 def _assessor_work(org: Organisation, user) -> dict:
-    """The audits of the body whose team the assessor is on (planned or in progress), and the
-    responses to findings the team must review."""
+    """The open audits of the body whose team the assessor is on (planned, in progress, or the
+    report waiting for approval), with their role on it, and the responses to findings the
+    team must review."""
+    roles = AuditTeamMember.objects.filter(user=user, audit_id=OuterRef("pk"))
+    audits = list(
+        Audit.objects.filter(
+            audit_subject_q(body_ids=[org.pk]),
+            pk__in=AuditTeamMember.objects.filter(user=user).values("audit_id"),
+            state__in=[
+                Audit.State.PLANNED,
+                Audit.State.IN_PROGRESS,
+                Audit.State.REPORT_SUBMITTED,
+            ],
+        )
+        .annotate(my_role=Subquery(roles.values("role")[:1]))
+        .select_related(*_AUDIT_SUBJECT)
+        .order_by("planned_start", "pk")[:_LIMIT]
+    )
+    labels = dict(AuditTeamMember.Role.choices)
+    for audit in audits:
+        audit.my_role_label = labels.get(audit.my_role, "")
     return {
-        "audits": list(
-            Audit.objects.filter(
-                audit_subject_q(body_ids=[org.pk]),
-                pk__in=AuditTeamMember.objects.filter(user=user).values("audit_id"),
-                state__in=[Audit.State.PLANNED, Audit.State.IN_PROGRESS],
-            )
-            .select_related(*_AUDIT_SUBJECT)
-            .order_by("planned_start", "pk")[:_LIMIT]
-        ),
+        "audits": audits,
         "findings": list(
             Finding.objects.filter(
                 audit_subject_q(body_ids=[org.pk], prefix="audit__"),

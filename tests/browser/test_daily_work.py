@@ -379,11 +379,14 @@ def test_4_no_role_has_a_horizontal_scroll_and_the_user_menu_is_reachable(
         toggler = page.locator(".navbar-toggler")
         expect(toggler).to_be_visible()
         toggler.click()
+        # The menu has finished unfolding (Bootstrap's "collapsing" → "collapse show").
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
         user_menu = page.locator("#main-nav .dropdown-toggle")
         expect(user_menu).to_be_visible()
         box = user_menu.bounding_box()
         assert box["x"] + box["width"] <= viewport["width"], (username, box)
         user_menu.click()
+        expect(user_menu).to_have_attribute("aria-expanded", "true")
         expect(page.locator('#main-nav form[action$="/logout/"] button')).to_be_visible()
     assert wide == [], wide
 

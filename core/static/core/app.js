@@ -54,3 +54,38 @@
     dialog.showModal();
   });
 })();
+
+// A long form shown again with errors: its summary at the top takes the focus, so a screen
+// reader reads it and a phone scrolls to it; its links move to each field.
+(function () {
+  "use strict";
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+})();
+
+// A table wider than a phone scrolls inside its frame: the frame takes the keyboard focus (so
+// the table can be scrolled without a mouse) and is named after its section.
+(function () {
+  "use strict";
+  function frame() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        var section = box.closest("section, [aria-labelledby]");
+        var heading = section && section.querySelector("h1, h2, h3");
+        if (heading && !box.hasAttribute("aria-label")) {
+          box.setAttribute("aria-label", heading.textContent.trim());
+        }
+      } else if (!scrolls && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  frame();
+  window.addEventListener("resize", frame);
+})();

@@ -810,6 +810,12 @@ def test_7_a_scope_reduction_is_decided_and_the_public_page_shows_the_reduced_sc
     assert reduced.decision.number and reduced.valid_until == certificate.valid_until
     page = client.get(f"/verify/{reduced.number}/").content.decode()
     assert "Cà phê nhân Robusta" in page and "Cà phê rang xay" not in page
+    # The replaced version may no longer be used for what was removed: a notice with a deadline.
+    notice = certificate.stop_use_notices.get()
+    assert notice.cause == "reduction" and "Cà phê rang xay" in notice.text
+    assert reduced.number in notice.text
+    old_page = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert 'id="stop-use-notice"' in old_page and f"{notice.deadline:%d/%m/%Y}" in old_page
     decision = docx_text(render_decision(reduced.decision, reduced))
     assert "Về việc thu hẹp phạm vi và cấp lại" in decision
     assert "Điều 1. Thu hẹp phạm vi chứng nhận và cấp lại" in decision

@@ -863,9 +863,13 @@ def test_7_a_transfer_needs_the_previous_certificate_a_review_and_no_open_major(
     url = f"{API}/applications/{transfer.pk}/transitions/accept/"
     response = api_as(cb_staff).post(url, accept, format="json")
     assert response.status_code == 409 and response.json()["code"] == "transfer_review_missing"
-    application_record_transfer_review(
-        application=transfer, by=cb_staff, note="Còn 1 điểm không phù hợp nặng.", open_majors=1
+    review = f"{API}/applications/{transfer.pk}/transfer-review/"
+    refused = api_as(enterprise_user).post(review, {"note": "x", "open_majors": 0}, format="json")
+    assert refused.status_code == 403
+    reviewed = api_as(cb_staff).post(
+        review, {"note": "Còn 1 điểm không phù hợp nặng.", "open_majors": 1}, format="json"
     )
+    assert (reviewed.status_code, reviewed.json()["transfer_open_majors"]) == (200, 1)
     response = api_as(cb_staff).post(url, accept, format="json")
     assert response.status_code == 409 and response.json()["code"] == "transfer_open_major"
     application_record_transfer_review(

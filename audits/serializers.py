@@ -64,6 +64,15 @@ class AuditSerializer(AuditListSerializer):
             *AuditListSerializer.Meta.fields,
             "report_summary",
             "conclusion",
+            "planned_man_days",
+            "computed_man_days",
+            "man_day_reduction",
+            "man_day_reduction_reason",
+            "sampled_sites",
+            "programme_items",
+            "short_notice",
+            "special_reason",
+            "complaint",
             "created_by",
             "created_at",
             "updated_at",
@@ -81,6 +90,11 @@ class AuditPlanSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Audit.Mode.choices, default=Audit.Mode.ON_SITE)
     planned_start = serializers.DateField()
     planned_end = serializers.DateField()
+    # A special audit: at short notice, and why (a complaint, a change at the client, …).
+    short_notice = serializers.BooleanField(required=False, default=False)
+    special_reason = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
     def __init__(self, *args, applications=None, certificates=None, **kwargs):
         super().__init__(*args, **kwargs)

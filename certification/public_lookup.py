@@ -38,7 +38,11 @@ def public_certificate_data(
     """The public view of `certificate` (enterprise and body loaded): `current` is the
     certificate that replaced it, None when it is itself current."""
     notice = None
-    if certificate.state in (Certificate.State.SUSPENDED, Certificate.State.WITHDRAWN):
+    if certificate.state in (
+        Certificate.State.SUSPENDED,
+        Certificate.State.WITHDRAWN,
+        Certificate.State.SUPERSEDED,  # after a scope reduction
+    ):
         if "stop_use_notices" in getattr(certificate, "_prefetched_objects_cache", {}):
             # Prefetched newest first by public_certificates_lookup (no query here).
             notice = next(iter(certificate.stop_use_notices.all()), None)

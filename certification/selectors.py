@@ -1,6 +1,6 @@
 """Reads for organisations and roles, authorised where they fetch."""
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user, get_user_perms
 
 from certification.models.organisations import (
@@ -297,8 +297,13 @@ def certificate_by_number(number: str):
     number = number.strip()
     if not number:
         return None
+    from certification.models import StopUseNotice
+
     related = Certificate.objects.select_related(
         "enterprise", "enterprise__province", "body", "decision"
+    ).annotate(
+        # In the same query: whether a stop-use notice exists (stop_use_notice_of reads it).
+        has_stop_use_notice=Exists(StopUseNotice.objects.filter(certificate=OuterRef("pk")))
     )
     found = related.filter(number__in={number, number.upper()}).first()
     return found or related.filter(number__iexact=number).first()
@@ -393,7 +398,10 @@ def summary_figures(user: User) -> dict | None:
 
 def stop_use_notice_of(certificate):
     """The notice to stop using `certificate` in force: the latest one while it is suspended or
-    withdrawn, else None (no query for a valid certificate)."""
-    if certificate.state not in ("suspended", "withdrawn"):
+    withdrawn, or replaced after a scope reduction; else None (no query for a valid
+    certificate)."""
+    if certificate.state not in ("suspended", "withdrawn", "superseded"):
+        return None
+    if not getattr(certificate, "has_stop_use_notice", True):
         return None
     return certificate.stop_use_notices.order_by("-issued_on", "-id").first()

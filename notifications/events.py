@@ -456,7 +456,7 @@ EVENTS: dict[tuple[str, str], Rule] = {
         A.CERTIFICATES,
         gettext_lazy("Certificate %(object)s re-issued"),
         lambda c, e: enterprise_users(c.enterprise_id),
-        _certificate_validity,
+        lambda c, e: _certificate_validity(c, e) + _stop_use(e),
     ),
     ("certification.certificate", "suspend"): Rule(
         A.CERTIFICATES,

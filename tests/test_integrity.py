@@ -810,6 +810,12 @@ def test_7_a_scope_reduction_is_decided_and_the_public_page_shows_the_reduced_sc
     assert reduced.decision.number and reduced.valid_until == certificate.valid_until
     page = client.get(f"/verify/{reduced.number}/").content.decode()
     assert "Cà phê nhân Robusta" in page and "Cà phê rang xay" not in page
+    # The replaced version may no longer be used for what was removed: a notice with a deadline.
+    notice = certificate.stop_use_notices.get()
+    assert notice.cause == "reduction" and "Cà phê rang xay" in notice.text
+    assert reduced.number in notice.text
+    old_page = client.get(f"/verify/{certificate.number}/").content.decode()
+    assert 'id="stop-use-notice"' in old_page and f"{notice.deadline:%d/%m/%Y}" in old_page
     decision = docx_text(render_decision(reduced.decision, reduced))
     assert "Về việc thu hẹp phạm vi và cấp lại" in decision
     assert "Điều 1. Thu hẹp phạm vi chứng nhận và cấp lại" in decision
@@ -857,9 +863,13 @@ def test_7_a_transfer_needs_the_previous_certificate_a_review_and_no_open_major(
     url = f"{API}/applications/{transfer.pk}/transitions/accept/"
     response = api_as(cb_staff).post(url, accept, format="json")
     assert response.status_code == 409 and response.json()["code"] == "transfer_review_missing"
-    application_record_transfer_review(
-        application=transfer, by=cb_staff, note="Còn 1 điểm không phù hợp nặng.", open_majors=1
+    review = f"{API}/applications/{transfer.pk}/transfer-review/"
+    refused = api_as(enterprise_user).post(review, {"note": "x", "open_majors": 0}, format="json")
+    assert refused.status_code == 403
+    reviewed = api_as(cb_staff).post(
+        review, {"note": "Còn 1 điểm không phù hợp nặng.", "open_majors": 1}, format="json"
     )
+    assert (reviewed.status_code, reviewed.json()["transfer_open_majors"]) == (200, 1)
     response = api_as(cb_staff).post(url, accept, format="json")
     assert response.status_code == 409 and response.json()["code"] == "transfer_open_major"
     application_record_transfer_review(

@@ -70,6 +70,27 @@ def test_planning_is_refused_to_the_enterprise_and_in_the_wrong_state(
     assert (unknown.status_code, list(unknown.json()["errors"])) == (400, ["application"])
 
 
+def test_a_special_audit_at_short_notice_is_planned_over_the_api_with_its_reason(
+    cb_staff, certificate
+):
+    planned = plan(
+        api_as(cb_staff),
+        certificate=certificate.pk,
+        kind="special",
+        short_notice=True,
+        special_reason="Khiếu nại về tem truy xuất.",
+    )
+    assert planned.status_code == 201, planned.json()
+    audit = planned.json()
+    assert (audit["kind"], audit["short_notice"], audit["special_reason"]) == (
+        "special",
+        True,
+        "Khiếu nại về tem truy xuất.",
+    )
+    assert audit["computed_man_days"] == audit["planned_man_days"]
+    assert audit["man_day_reduction"] == "0.0" and audit["complaint"] is None
+
+
 @pytest.fixture
 def draft_of_same_enterprise(application, enterprise_user):
     from certification.services import application_create

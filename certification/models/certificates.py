@@ -263,14 +263,17 @@ class Certificate(FSMModelMixin, TimeStampedModel):
 
 
 class StopUseNotice(TimeStampedModel):
-    """The body's notice to the holder to stop using a suspended or withdrawn certificate and
-    any reference to it (certification mark, advertising, labels) by a deadline
+    """The body's notice to the holder to stop using a suspended or withdrawn certificate (or,
+    after a scope reduction, the replaced version for what was removed) and any reference to
+    it (certification mark, advertising, labels) by a deadline
     (ISO/IEC 17065 §7.11.3; 17021-1 §9.6.5). Recorded with the suspension or withdrawal and
     shown on the public page."""
 
     class Cause(models.TextChoices):
         SUSPENSION = "suspension", gettext_lazy("Suspension")
         WITHDRAWAL = "withdrawal", gettext_lazy("Withdrawal")
+        # The replaced version after a scope reduction: stop using it for what was removed.
+        REDUCTION = "reduction", gettext_lazy("Scope reduction")
 
     certificate = models.ForeignKey(
         Certificate,

@@ -5,10 +5,17 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from certification import public_cache
-from certification.models import Application, Certificate, Decision, StopUseNotice
+from certification.models import (
+    Application,
+    Certificate,
+    Decision,
+    StopUseNotice,
+    SupplyChainStage,
+)
 from core.clock import as_of, today
 from core.models import User
 from core.services import log_transition, next_number
@@ -147,14 +154,30 @@ def certificate_reissue(
         next_surveillance_due=current.next_surveillance_due,
         transferred_from=current.transferred_from,
     )
+    reduced = application.kind == Application.Kind.SCOPE_REDUCTION
     log_transition(
         new,
         "reissue",
         by=by,
         target=new.state,
-        data={"replaces": current.number, "kind": application.kind},
+        data={
+            "replaces": current.number,
+            "kind": application.kind,
+            **({"stop_use_by": stop_use_deadline(current)} if reduced else {}),
+        },
     )
     _supersede(current, by_certificate=new)
+    if reduced:
+        # The replaced version may no longer be used for what the reduction removed (17021-1
+        # §9.6.5.3, §8.3): a notice with a deadline, shown on its public page.
+        _stop_use_notice(
+            current,
+            cause=StopUseNotice.Cause.REDUCTION,
+            by=by,
+            new_number=new.number,
+            removed=_removed_scope(current, new),
+        )
+        _public_answers_change(current)
     return _public_answers_change(new)
 
 
@@ -169,10 +192,34 @@ STOP_USE_TEXT = {
         "giấy chứng nhận, dấu chứng nhận và mọi tham chiếu đến giấy chứng nhận (nhãn, bao bì, "
         "quảng cáo, tài liệu) chậm nhất ngày {deadline} và hoàn trả bản gốc giấy chứng nhận."
     ),
+    "reduction": (
+        "Phạm vi chứng nhận của giấy chứng nhận số {number} được thu hẹp từ ngày {day}; giấy "
+        "chứng nhận số {new_number} thay thế. Đề nghị {holder} ngừng sử dụng giấy chứng nhận số "
+        "{number}, dấu chứng nhận và mọi tham chiếu đến chứng nhận (nhãn, bao bì, quảng cáo, tài "
+        "liệu) cho phần không còn trong phạm vi: {removed}, chậm nhất ngày {deadline}."
+    ),
 }
 
 
-def _stop_use_notice(cert: Certificate, *, cause: str, by: User) -> StopUseNotice:
+def _removed_scope(old: Certificate, new: Certificate) -> str:
+    """What `new` no longer covers of `old`'s scope, as printed in a notice."""
+    kept_products = {(p.get("name"), p.get("gtin") or "") for p in new.products or []}
+    kept_sites = {s.get("name") for s in new.sites or []}
+    removed = [
+        p.get("name", "")
+        for p in old.products or []
+        if (p.get("name"), p.get("gtin") or "") not in kept_products
+    ]
+    removed += [s.get("name", "") for s in old.sites or [] if s.get("name") not in kept_sites]
+    labels = dict(SupplyChainStage.choices)
+    with translation.override("vi"):
+        removed += [
+            str(labels.get(st, st)).lower() for st in old.stages or [] if st not in new.stages
+        ]
+    return "; ".join(removed)
+
+
+def _stop_use_notice(cert: Certificate, *, cause: str, by: User, **extra: str) -> StopUseNotice:
     """Record the notice to stop using `cert` (in the caller's transaction), deadline the
     scheme's stop_use_days from today (also in the data of the transition's log entry)."""
     day = today()
@@ -187,6 +234,7 @@ def _stop_use_notice(cert: Certificate, *, cause: str, by: User) -> StopUseNotic
             day=day.strftime("%d/%m/%Y"),
             holder=cert.enterprise.name,
             deadline=deadline.strftime("%d/%m/%Y"),
+            **extra,
         ),
         issued_by=by,
     )

@@ -282,10 +282,10 @@ def complaint_open_special_audit(
     comment: str = "",
 ):
     """The officer handling a complaint about a certified client opens a special
-    (short-notice) audit of its certificate. The complaint and the audit point to each other
-    (`complaint.special_audit`, `audit.complaints`); both logs say so."""
-    from audits.models import Audit
-    from audits.services import audit_plan
+    (short-notice) audit of its certificate (audits.services.special_audit_open). The complaint
+    and the audit point to each other (`complaint.special_audit`, `audit.complaint`); both logs
+    say so."""
+    from audits.services import special_audit_open
 
     locked = _complaint_under_investigation(complaint, by)
     if locked.special_audit_id is not None:
@@ -294,13 +294,17 @@ def complaint_open_special_audit(
         raise DomainError(
             _("This complaint has already opened a special audit."), code="special_audit_open"
         )
-    audit = audit_plan(
+    # A short-notice special audit linked to the complaint (`audit.complaint` too).
+    audit = special_audit_open(
         certificate=locked.certificate,
-        kind=Audit.Kind.SPECIAL,
-        mode=mode,
+        reason=comment.strip()
+        or _("Complaint #%(n)d about the certified client.") % {"n": locked.pk},
+        by=by,
+        short_notice=True,
+        complaint=locked,
         planned_start=planned_start,
         planned_end=planned_end,
-        by=by,
+        mode=mode,
     )
     locked.special_audit = audit
     locked.save(update_fields=["special_audit", "updated_at"])

@@ -162,6 +162,7 @@ def test_a_complaint_opens_a_special_audit_linked_both_ways(investigating, cb_st
     assert audit.certificate_id == investigating.certificate_id
     assert investigating.special_audit == audit
     assert list(audit.complaints.all()) == [investigating]
+    assert audit.complaint == investigating and audit.short_notice and audit.special_reason
     assert [e.transition for e in history_of(investigating)][-1] == "open_special_audit"
     assert history_of(audit).filter(transition="opened_by_complaint").exists()
     with pytest.raises(DomainError):

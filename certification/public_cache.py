@@ -65,13 +65,17 @@ def _generation_key(family: str) -> str:
     return f"{PREFIX}:gen:{family}"
 
 
+def _digest(number: str) -> str:
+    """The number as a cache-safe key part (a number as asked may hold any character)."""
+    return hashlib.blake2b(normalise(number).encode(), digest_size=12).hexdigest()
+
+
 def _family_key(number: str) -> str:
-    return f"{PREFIX}:fam:{normalise(number)}"
+    return f"{PREFIX}:fam:{_digest(number)}"
 
 
 def _entry_key(number: str, variant: str) -> str:
-    digest = hashlib.blake2b(normalise(number).encode(), digest_size=12).hexdigest()
-    return f"{PREFIX}:ans:{digest}:{variant}"
+    return f"{PREFIX}:ans:{_digest(number)}:{variant}"
 
 
 def generation(family: str) -> str:

@@ -37,6 +37,35 @@ def session_queue():
             conn.default_channel.queue_purge(queue)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_outlasts_a_deadlock():
+    """A transactional test ends by emptying every table (TRUNCATE). Work still running in
+    another process or thread at that moment — a live-server request of a page being closed,
+    a task the worker picked up — may hold a lock the TRUNCATE needs while waiting for one it
+    holds: PostgreSQL then cancels one of the two. When it cancels the flush, the flush is
+    tried again (the other side finishes meanwhile), instead of leaving the next test a full
+    database."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        for attempt in range(5):
+            try:
+                return original(self, **options)
+            except CommandError as error:
+                deadlock = "deadlock detected" in str(error.__cause__ or "")
+                if not deadlock or attempt == 4:
+                    raise
+
+    flush.Command.handle = handle
+    try:
+        yield
+    finally:
+        flush.Command.handle = original
+
+
 @pytest.fixture(autouse=True)
 def _integration_needs_real_services(request):
     if request.node.get_closest_marker("integration") is None:

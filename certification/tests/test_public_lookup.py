@@ -165,3 +165,12 @@ def test_the_lookup_needs_no_credentials_and_ignores_a_session(client, certifica
         LOOKUP, {"numbers": [certificate.number]}, content_type="application/json"
     )
     assert response.status_code == 200
+
+
+def test_numbers_with_any_characters_are_answered_not_found(certificate):
+    """The cache keys are digests: a number with spaces or control characters cannot break
+    them (memcached refuses such keys; Django warns)."""
+    numbers = ["7\x0fV", "số có dấu cách", "*" * 60, certificate.number]
+    for _ in range(3):  # the first answers record, the later ones read the cache
+        body = api_as().post(LOOKUP, {"numbers": numbers}, format="json").json()
+        assert [row["found"] for row in body["results"]] == [False, False, False, True]

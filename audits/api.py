@@ -199,7 +199,11 @@ class AuditViewSet(TransitionsMixin, mixins.CreateModelMixin, ReadOnlyApiViewSet
         objection = objection_raise(audit=audit, by=request.user, **given.validated_data)
         return Response(ObjectionSerializer(objection).data, status=201)
 
-    @extend_schema(request=CommentSerializer, responses={200: ObjectionSerializer})
+    @extend_schema(
+        operation_id="audits_objection_resolve",
+        request=CommentSerializer,
+        responses={200: ObjectionSerializer},
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -499,6 +499,7 @@ SPECTACULAR_SETTINGS = {
         "TemplateStatusEnum": "checklists.models.ChecklistTemplate.Status",
         "WebhookEventEnum": "webhooks.models.Event",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "SectorEnum": "certification.models.organisations.Sector",
     },
 }
 

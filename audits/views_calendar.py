@@ -1,6 +1,7 @@
 """The audit calendar: a month page (with the same audits as a list, for small screens and
 screen readers) and the person's iCalendar feed (see audits.calendar)."""
 
+import calendar
 import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -41,9 +42,8 @@ def audit_calendar(request: HttpRequest) -> HttpResponse:
     """The audits the user may see planned in a month (cancelled ones left out)."""
     first = _month(request.GET.get("month", ""))
     last = (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
-    weeks = month_grid(first.year, first.month, [])
-    shown_first, shown_last = weeks[0][0].date, weeks[-1][-1].date
-    audits = audits_between(request.user, shown_first, shown_last)
+    shown = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    audits = audits_between(request.user, shown[0][0], shown[-1][-1])
     weeks = month_grid(first.year, first.month, audits)
     feed = request.build_absolute_uri(f"/audits/calendar/{feed_token(request.user)}.ics")
     return render(

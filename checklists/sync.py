@@ -153,11 +153,12 @@ def checklist_sync(
     # and the device id. The lock also tells whether any key was received before and whether
     # the device's record is already current, so a usual batch skips both reads.
     given = changes if isinstance(changes, list | tuple) else []
-    early_keys = [
-        key
-        for change in given[:MAX_BATCH]
-        if isinstance(change, dict) and (key := _uuid(change.get("key")))
+    # Each change's key (None when it has none), read once; refused after the lock.
+    read_keys = [
+        _uuid(change.get("key")) if isinstance(change, dict) else None
+        for change in given[: MAX_BATCH + 1]
     ]
+    early_keys = [key for key in read_keys if key is not None]
     device_id = _uuid(device) if device not in (None, "") else None
     annotations = {
         "known_keys": Exists(SyncReceipt.objects.filter(key__in=early_keys))
@@ -185,15 +186,13 @@ def checklist_sync(
         raise ValidationError(
             _("Send at most %(n)d changes at once.") % {"n": MAX_BATCH}, code="too_many"
         )
-    keys: list[uuid.UUID] = []
-    for position, change in enumerate(changes, start=1):
-        key = _uuid(change.get("key")) if isinstance(change, dict) else None
+    for position, key in enumerate(read_keys, start=1):
         if key is None:
             raise ValidationError(
                 _("Change %(n)d has no idempotency key (a UUID).") % {"n": position},
                 code="key_missing",
             )
-        keys.append(key)
+    keys: list[uuid.UUID] = early_keys
     if len(set(keys)) != len(keys):
         raise ValidationError(_("An idempotency key is used twice in the batch."), code="dup_key")
     try:

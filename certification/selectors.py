@@ -100,7 +100,8 @@ def _body_ids(user: User):
 
 def applications_visible_to(user: User):
     """Applications `user` may see: their enterprise's; their body's for officers and decision
-    makers; those whose audit team they are on for assessors; their province's for regulators."""
+    makers; those whose audit team they are on for assessors; their province's for regulators.
+    An enterprise's draft never submitted is seen by the enterprise only."""
     from django.db.models import Q
 
     from certification.models import Application
@@ -118,17 +119,21 @@ def applications_visible_to(user: User):
         .values("organisation_id")
     )
     provinces = regulated_province_ids(user)
-    condition = (
-        Q(enterprise_id__in=enterprises)
-        | Q(body_id__in=staff_bodies)
-        | Q(enterprise__province_id__in=provinces)
-    )
+    others = Q(body_id__in=staff_bodies) | Q(enterprise__province_id__in=provinces)
     try:
         from audits.selectors import application_ids_on_team
     except ImportError:  # the audits app answers for assessors
         pass
     else:
-        condition |= Q(pk__in=application_ids_on_team(user))
+        others |= Q(pk__in=application_ids_on_team(user))
+    # An enterprise's draft is its own until it is first submitted: the body, the regulators
+    # and assessors do not see it (one the body files on paper is the body's from the start).
+    private_draft = Q(
+        state__in=[Application.State.DRAFT, Application.State.WITHDRAWN],
+        submitted_at__isnull=True,
+        filed_by_body=False,
+    )
+    condition = Q(enterprise_id__in=enterprises) | (others & ~private_draft)
     return Application.objects.filter(condition)
 
 

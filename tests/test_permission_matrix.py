@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -307,7 +308,11 @@ def _build_world(admin) -> World:
     application = factories.application(
         enterprise=w.enterprise_org, body=w.body, created_by=ent, number="HS-2026-900001"
     )
-    Application.objects.filter(pk=application.pk).update(decision_maker=dm)
+    # Submitted once: an enterprise's draft never submitted is its own (tested with the
+    # applications' views); the matrix is about who may act on a file addressed to the body.
+    Application.objects.filter(pk=application.pk).update(
+        decision_maker=dm, submitted_at=timezone.now()
+    )
     w.scheme = application.scheme
     audit = factories.audit(
         application=application, created_by=staff, team=[(lead, "lead")], state="planned"

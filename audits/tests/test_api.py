@@ -5,10 +5,12 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from audits.models import AssessorQualification, Audit, Finding
 from audits.services import finding_raise
 from audits.tests.factories import BAD_GTIN, GTIN, QualificationFactory
+from certification.models import Application
 from core.clock import today
 from core.tests.api_helpers import API, api_as, queries_of
 from documents.tests import factories as rows
@@ -64,6 +66,12 @@ def test_planning_is_refused_to_the_enterprise_and_in_the_wrong_state(
     enterprise_user, cb_staff, application, draft_of_same_enterprise
 ):
     assert plan(api_as(enterprise_user), application=application.pk).status_code == 403
+    # A draft is the enterprise's own: for the body it does not exist yet.
+    hidden = plan(api_as(cb_staff), application=draft_of_same_enterprise.pk)
+    assert (hidden.status_code, list(hidden.json()["errors"])) == (400, ["application"])
+    Application.objects.filter(pk=draft_of_same_enterprise.pk).update(
+        state=Application.State.SUBMITTED, submitted_at=timezone.now()
+    )
     early = plan(api_as(cb_staff), application=draft_of_same_enterprise.pk)
     assert (early.status_code, early.json()["code"]) == (409, "application_not_in_evaluation")
     unknown = plan(api_as(cb_staff), application=999999)

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from audits.services import finding_raise
 from audits.tests.factories import started_audit
 from certification.models import Application, Certificate, Role
-from certification.services import application_create, certificate_reissue
+from certification.services import application_create, application_submit, certificate_reissue
 from certification.tests.conftest import SCOPE
 from certification.tests.factories import EnterpriseFactory, UserFactory, grant
 from core.clock import today
@@ -121,7 +121,7 @@ def test_lists_filter_search_order_and_cap_the_page_size(enterprise_user, draft,
     assert api.get(f"{API}/applications/?state=nonsense").status_code == 400
 
 
-def test_the_transitions_say_what_the_user_may_do_now_and_why_not(enterprise_user, cb_staff, draft):
+def test_the_transitions_say_what_the_user_may_do_now_and_why_not(enterprise_user, draft):
     mine = api_as(enterprise_user).get(f"{API}/applications/{draft.pk}/transitions/").json()
     submit = next(t for t in mine if t["name"] == "submit")
     assert submit == {
@@ -133,8 +133,10 @@ def test_the_transitions_say_what_the_user_may_do_now_and_why_not(enterprise_use
         "code": "",
         "requires": [],
     }
-    theirs = api_as(cb_staff).get(f"{API}/applications/{draft.pk}/transitions/").json()
-    refused = next(t for t in theirs if t["name"] == "submit")
+    # Submitted, the review is the body's: the applicant is told why it is not theirs.
+    application_submit(application=draft, by=enterprise_user)
+    theirs = api_as(enterprise_user).get(f"{API}/applications/{draft.pk}/transitions/").json()
+    refused = next(t for t in theirs if t["name"] == "start_review")
     assert refused["allowed"] is False
     assert refused["code"] == "permission_denied"
     assert refused["reason"]
@@ -164,9 +166,9 @@ def test_a_transition_by_someone_not_permitted_is_403_and_changes_nothing(
     assert (submitted.state, LogEntry.objects.count()) == ("submitted", before)
 
 
-def test_a_transition_from_the_wrong_state_is_409_with_the_code(cb_staff, draft):
+def test_a_transition_from_the_wrong_state_is_409_with_the_code(cb_staff, submitted):
     response = api_as(cb_staff).post(
-        f"{API}/applications/{draft.pk}/transitions/start_review/", {}, format="json"
+        f"{API}/applications/{submitted.pk}/transitions/accept/", {}, format="json"
     )
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_state"
@@ -243,7 +245,9 @@ def test_list_queries_do_not_grow_with_the_number_of_applications(
 ):
     def make(n):
         for _ in range(n):
-            rows.application(enterprise=enterprise, body=body, created_by=enterprise_user)
+            rows.application(
+                enterprise=enterprise, body=body, created_by=enterprise_user, state="submitted"
+            )
 
     counts = []
     for user, total in ((enterprise_user, 3), (enterprise_user, 15), (cb_staff, 15)):

@@ -9,10 +9,13 @@ from django.utils import translation
 from certification.models import Application, Certificate, Role
 from certification.services import (
     application_create,
+    application_start_review,
+    application_submit,
     application_update_scope,
 )
 from certification.tests.conftest import SCOPE
 from certification.tests.factories import EnterpriseFactory, UserFactory, attach_documents, grant
+from core.tests.api_helpers import api_as
 from core.workflow import blocker
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +68,10 @@ def test_the_list_filters_by_state_and_searches_by_number_and_tax_code(
     user = grant(UserFactory(), Role.ENTERPRISE, company, by=admin_user)
     other = application_create(enterprise=company, body=body, scheme=scheme, by=user, **SCOPE)
     client.force_login(cb_staff)
-    # Drafts are listed for the body too (they are addressed to it).
+    # An enterprise's draft is its own until submitted: the body does not find it.
+    assert other.number not in client.get(f"/applications/?q={company.tax_code}").text
+    application_submit(application=other, by=user)
+    application_start_review(application=other, by=cb_staff)
     by_state = client.get("/applications/?state=submitted").text
     assert submitted.number in by_state and other.number not in by_state
     by_tax_code = client.get(f"/applications/?q={company.tax_code}").text
@@ -258,8 +264,8 @@ def test_editing_is_refused_to_others_and_after_submission(
 ):
     client.force_login(other_enterprise_user)
     assert client.get(url(draft, "edit/")).status_code == 404
-    client.force_login(cb_staff)  # sees the draft, but it was not filed on paper
-    assert client.get(url(draft, "edit/")).status_code == 403
+    client.force_login(cb_staff)  # the enterprise's draft is not the body's to see yet
+    assert client.get(url(draft, "edit/")).status_code == 404
     attach_documents(draft, [], by=enterprise_user)
     client.force_login(enterprise_user)
     client.post(url(draft, "transitions/submit/"))
@@ -510,6 +516,39 @@ def test_the_decision_page_queries_do_not_grow_with_findings_and_trace_tests(
     client.get(url(small_file, "decision/"))
     small = queries(client, url(small_file, "decision/"))
     assert queries(client, url(large_file, "decision/")) == small
+
+
+# --- Drafts are the enterprise's own until submitted ----------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["cb_staff", "decider", "regulator"])
+def test_an_unsubmitted_draft_is_invisible_to_the_body_and_the_regulator_until_submitted(
+    client, draft, enterprise_user, who, request
+):
+    someone = request.getfixturevalue(who)
+    client.force_login(someone)
+    assert draft.number not in client.get("/applications/").text
+    assert client.get(url(draft)).status_code == 404
+    api = api_as(someone)
+    listed = api.get("/api/v1/applications/").json()
+    assert draft.pk not in [row["id"] for row in listed["results"]]
+    assert api.get(f"/api/v1/applications/{draft.pk}/").status_code == 404
+    # Once submitted, the file is the body's (and the province's) to see.
+    application_submit(application=draft, by=enterprise_user)
+    client.force_login(someone)
+    assert client.get(url(draft)).status_code == 200
+    assert draft.number in client.get("/applications/").text
+
+
+def test_a_draft_the_body_files_on_paper_is_the_bodys_from_the_start(
+    client, cb_staff, enterprise, body, scheme
+):
+    application = application_create(
+        enterprise=enterprise, body=body, scheme=scheme, by=cb_staff, **SCOPE
+    )
+    assert application.filed_by_body
+    client.force_login(cb_staff)
+    assert client.get(url(application)).status_code == 200
 
 
 # --- Error summary, step indicator, what happens next ---------------------------------------------

@@ -116,14 +116,18 @@ def test_the_readme_table_lists_every_error_code():
 
 
 @pytest.mark.django_db
-def test_a_refusal_has_the_same_code_in_the_transitions_list_and_in_the_403(cb_staff, draft):
-    api = api_as(cb_staff)
+def test_a_refusal_has_the_same_code_in_the_transitions_list_and_in_the_403(
+    enterprise_user, submitted
+):
+    api = api_as(enterprise_user)  # the body's officer starts the review, not the applicant
     listed = next(
         t
-        for t in api.get(f"{API}/applications/{draft.pk}/transitions/").json()
-        if t["name"] == "submit"
+        for t in api.get(f"{API}/applications/{submitted.pk}/transitions/").json()
+        if t["name"] == "start_review"
     )
-    refused = api.post(f"{API}/applications/{draft.pk}/transitions/submit/", {}, format="json")
+    refused = api.post(
+        f"{API}/applications/{submitted.pk}/transitions/start_review/", {}, format="json"
+    )
     assert refused.status_code == 403
     assert listed["code"] == refused.json()["code"] == "permission_denied"
 

@@ -8,6 +8,7 @@ import zipfile
 import docx
 import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from certification.models import Application, Certificate, Decision, Scheme
 
@@ -43,10 +44,21 @@ def application(*, enterprise, body, created_by, state="draft", number=None) -> 
         scheme=scheme(),
         created_by=created_by,
         state=state,
+        # A file leaves the enterprise's hands on its first submission.
+        submitted_at=None if state == "draft" else timezone.now(),
         products=PRODUCTS,
         sites=SITES,
         stages=STAGES,
     )
+
+
+def submitted(application: Application) -> Application:
+    """The draft as the body receives it: submitted, documents and all."""
+    Application.objects.filter(pk=application.pk).update(
+        state="submitted", submitted_at=timezone.now()
+    )
+    application.refresh_from_db()
+    return application
 
 
 def decision(*, application, decider, outcome="granted") -> Decision:

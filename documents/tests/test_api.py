@@ -93,6 +93,7 @@ def test_a_document_is_downloaded_by_who_may_see_its_owner(
         file=factories.pdf(),
         by=enterprise_user,
     )
+    factories.submitted(draft_application)  # the body sees the file once it is submitted
     for user in (enterprise_user, cb_staff):
         response = api_as(user).get(f"{API}/documents/{document.pk}/download/")
         assert response.status_code == 200

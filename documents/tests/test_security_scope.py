@@ -92,7 +92,10 @@ def test_a_regulators_document_scope_follows_the_enterprises_province(
     local_enterprise = EnterpriseFactory(province=province)
     ours = document_upload(
         owner=factories.application(
-            enterprise=local_enterprise, body=body_elsewhere, created_by=staff_elsewhere
+            enterprise=local_enterprise,
+            body=body_elsewhere,
+            created_by=staff_elsewhere,
+            state="submitted",
         ),
         doc_type="general",
         file=factories.pdf(),
@@ -103,7 +106,7 @@ def test_a_regulators_document_scope_follows_the_enterprises_province(
     far_enterprise = EnterpriseFactory(province=elsewhere)
     not_ours = document_upload(
         owner=factories.application(
-            enterprise=far_enterprise, body=body_here, created_by=cb_staff
+            enterprise=far_enterprise, body=body_here, created_by=cb_staff, state="submitted"
         ),
         doc_type="general",
         file=factories.pdf(),

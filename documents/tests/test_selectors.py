@@ -27,6 +27,7 @@ def application_document(draft_application, enterprise_user):
 def test_the_people_of_the_enterprise_the_body_and_the_province_see_an_applications_document(
     application_document, enterprise_user, cb_staff, decider, regulator
 ):
+    factories.submitted(application_document.owner)  # a draft is the enterprise's alone
     for user in (enterprise_user, cb_staff, decider, regulator):
         assert list(documents_visible_to(user)) == [application_document], user.username
         assert document_get_for_user(user, application_document.pk) == application_document

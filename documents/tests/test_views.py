@@ -146,6 +146,7 @@ def test_an_upload_to_an_unknown_owner_answers_404(client, enterprise_user):
 def test_an_upload_by_someone_who_sees_but_may_not_add_answers_403(
     client, draft_application, regulator, media_root
 ):
+    factories.submitted(draft_application)
     client.force_login(regulator)
     response = client.post(UPLOAD, _form(draft_application, factories.pdf()), **JSON)
     assert response.status_code == 403
@@ -171,6 +172,7 @@ def document(draft_application, enterprise_user):
 def test_a_download_streams_the_file_as_an_attachment_with_its_original_name(
     client, document, cb_staff
 ):
+    factories.submitted(document.owner)
     client.force_login(cb_staff)
     response = client.get(f"/documents/{document.pk}/download/")
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: the cast of people and organisations."""
 
 import pytest
+from django.utils import translation
 
 from certification.models import Role
 from certification.tests.factories import (
@@ -32,6 +33,15 @@ def _signing_keys_in_a_temporary_folder(settings, tmp_path):
     settings.SIGNING_PKCS12_PATH = str(tmp_path / "signing" / "{body}.p12")
     settings.SIGNING_PKCS12_PASSWORD = ""
     settings.SIGNING_TSA_URL = None
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_and_ends_in_the_default_language():
+    # A request in English (cookie, header or `?lang=`) leaves its language active on the
+    # thread; without this a later test in the same process would read English.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -138,8 +138,8 @@ def document_slots(owner: models.Model, doc_types, *, labels: dict | None = None
 
     names = dict(DOC_TYPE_CHOICES) | (labels or {})
     by_type: dict[str, list[Document]] = {t: [] for t in doc_types}
-    for document in documents_of(owner).filter(doc_type__in=list(by_type)).select_related(
-        "removed_by"
+    for document in (
+        documents_of(owner).filter(doc_type__in=list(by_type)).select_related("removed_by")
     ):
         by_type[document.doc_type].append(document)
     slots = []

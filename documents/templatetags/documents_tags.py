@@ -81,5 +81,7 @@ def documents_panel(
         "documents": documents,
         "history": versions,
         "doc_types": offered,
+        # One type offered: no choice to make, the files go to it.
+        "doc_type": offered[0][0] if len(offered) == 1 else "",
         "multiple": True,
     }

@@ -110,7 +110,7 @@ def _check_may_change(owner: models.Model, user: User) -> None:
     who may otherwise make it; PermissionDenied (403) when the user may not."""
     closed = upload_closed(owner, user)
     if closed:
-        raise DomainError(closed, code="documents_closed")
+        raise DomainError(closed, code="not_editable")
     refused = may_upload.reason(owner, user)
     if refused:
         raise PermissionDenied(refused)
@@ -239,7 +239,7 @@ def _mark_removed(document: Document, *, by: User, action: str, note: str = "") 
     owner's history: the file and the row stay."""
     locked = _locked_document(document)
     if locked.removed_at is not None:
-        raise DomainError(_("This document was already removed."), code="document_removed")
+        raise DomainError(_("This document was already removed."), code="invalid_state")
     locked.removed_at = clock_now()
     locked.removed_by = by
     locked.removed_note = note[:200]
@@ -267,7 +267,7 @@ def _check_removable(document: Document, by: User) -> models.Model:
     if document.generated or document.doc_type in SYSTEM_TYPES:
         raise PermissionDenied(_("A document the system made cannot be removed or replaced."))
     if document.removed_at is not None:
-        raise DomainError(_("This document was already removed."), code="document_removed")
+        raise DomainError(_("This document was already removed."), code="invalid_state")
     return owner
 
 

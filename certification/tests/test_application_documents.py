@@ -124,3 +124,23 @@ def test_an_officer_filing_on_paper_gets_no_contact_of_their_own(client, cb_staf
     form = client.get("/applications/new/").context["form"]
     assert not form["contact_name"].value()
     assert not form["contact_email"].value()
+
+
+def test_the_page_still_lists_what_the_system_wrote_besides_the_slots(
+    client, draft, requiring, enterprise_user
+):
+    from documents.services import document_generate
+
+    document_generate(
+        owner=draft,
+        doc_type="decision",
+        source_key=f"decision:test-{draft.pk}",
+        name="quyet-dinh.docx",
+        render=lambda: b"PK",
+    )
+    client.force_login(enterprise_user)
+    html = client.get(f"/applications/{draft.pk}/").content.decode()
+    assert "quyet-dinh.docx" in html
+    # Nobody replaces or removes what the system wrote.
+    generated = Document.objects.get(doc_type="decision")
+    assert f"/documents/{generated.pk}/remove/" not in html

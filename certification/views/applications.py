@@ -582,6 +582,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     ]
                 )
             ),
+            "optional_slots": [DocumentType.GENERAL],
             "may_edit": may_edit,
             "may_appeal": application.state
             in (Application.State.REJECTED, Application.State.REFUSED)

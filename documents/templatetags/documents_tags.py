@@ -37,14 +37,21 @@ def takes_photos() -> bool:
 
 @register.inclusion_tag("documents/partials/documents.html", takes_context=True)
 def documents_panel(
-    context, owner, doc_types=None, upload=True, every_version=False, slots=None, labels=None
+    context,
+    owner,
+    doc_types=None,
+    upload=True,
+    every_version=False,
+    slots=None,
+    labels=None,
+    optional=(),
 ):
     """`doc_types`: the types to offer in the form (default: every type a person may upload).
     `every_version=True` lists every file (evidence: several files of one type), not only the
     latest version of each type. `upload=False` leaves the upload form out (the page takes
     files in a form of its own). `slots`: show one slot per type instead (its state, its file,
     its own input: one choice of a file attaches it), e.g. the documents a scheme requires;
-    `labels` may name some of them.
+    `labels` may name some of them; those in `optional` are not said to be missing.
     The page must already have authorised `owner` for the user. One query for the documents
     whatever their number (plus the permission check)."""
     request = context.get("request")
@@ -62,12 +69,18 @@ def documents_panel(
         "camera": takes_photos(),
         "next": request.get_full_path() if request is not None else "",
     }
+    versions = list(documents_of(owner).select_related("removed_by"))
     if slots:
-        rows = document_slots(owner, list(slots), labels=labels)
+        rows = document_slots(owner, list(slots), labels=labels, versions=versions)
         for slot in rows:
             slot["multiple"] = slot["doc_type"] in MULTI_TYPES
-        return {**base, "slots": rows}
-    versions = list(documents_of(owner).select_related("removed_by"))
+            slot["required"] = slot["doc_type"] not in optional
+        # What the owner carries besides its slots (e.g. the decision the system wrote).
+        others: dict[str, object] = {}
+        for document in versions:
+            if document.doc_type not in slots and not document.removed:
+                others.setdefault(document.doc_type, document)
+        return {**base, "slots": rows, "others": list(others.values())}
     if every_version:
         documents = [d for d in versions if not d.removed]
     else:

@@ -157,7 +157,8 @@ def document_upload(
 ) -> Document:
     """Attach an uploaded file to `owner` as the next version of `doc_type`.
 
-    1. `by` may upload to `owner` (may_upload) → else PermissionDenied;
+    1. the owner's state lets `by` add documents (upload_closed) → else DomainError (409);
+       `by` may upload to `owner` (may_upload) → else PermissionDenied (403);
     2. `doc_type` is a known type a person may upload → else ValidationError;
     3. size, type from the bytes, name → DocumentTooLarge (413) / UnsupportedDocumentType
        (415) before anything is stored;

@@ -137,3 +137,31 @@ def test_without_javascript_each_slot_is_a_plain_form(demo_data, browser, live_s
         _no_horizontal_scroll(page)
     finally:
         context.close()
+
+
+def test_evidence_chosen_with_a_finding_response_is_previewed_before_sending(
+    demo_data, people, tmp_path
+):
+    """The evidence that goes with a finding's response (one form, one submit) is listed with
+    a preview of each chosen file before anything is sent."""
+    from audits.models import Finding
+
+    finding = Finding.objects.filter(
+        audit__application__enterprise__memberships__user__username="enterprise2",
+        state=Finding.State.OPEN,
+    ).first()
+    assert finding is not None
+    files = _files(tmp_path)
+    page = people.window("enterprise2")
+    page.set_viewport_size(PHONE)
+    page.goto(f"/findings/{finding.pk}/")
+    form = page.locator('form[action$="/respond/"]')
+    form.locator('input[name="evidence_files"]').set_input_files(
+        [files["dkkd.pdf"], files["so-do.png"]]
+    )
+    chosen = form.locator(".upload-chosen .upload-item")
+    expect(chosen).to_have_count(2)
+    expect(chosen.nth(0).locator(".upload-thumb-pdf")).to_have_count(1)
+    expect(chosen.nth(1).locator('img[src^="data:image/png"]')).to_have_count(1)
+    assert not Document.objects.filter(object_id=finding.pk, doc_type="evidence").exists()
+    _no_horizontal_scroll(page)

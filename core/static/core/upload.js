@@ -204,8 +204,39 @@
     });
   }
 
+  // A file input of a larger form (e.g. the evidence sent with a finding's response, one
+  // submit for everything): data-preview lists the chosen files with their previews below it;
+  // they go with the form.
+  function listChosen(input) {
+    var list = input.parentNode.querySelector(".upload-chosen");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "upload-chosen list-unstyled mb-0 mt-1";
+      list.setAttribute("aria-live", "polite");
+      input.insertAdjacentElement("afterend", list);
+    }
+    list.textContent = "";
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      var li = document.createElement("li");
+      li.className = "upload-item d-flex align-items-center gap-2 py-1";
+      var box = document.createElement("span");
+      box.className = "upload-preview";
+      preview(file, box);
+      var name = document.createElement("span");
+      name.className = "small text-break";
+      name.textContent = file.name + " (" + sizeLabel(file.size) + ")";
+      li.appendChild(box);
+      li.appendChild(name);
+      list.appendChild(li);
+    });
+  }
+
   document.addEventListener("change", function (event) {
     var input = event.target;
+    if (input.matches && input.matches('input[type="file"][data-preview]')) {
+      listChosen(input);
+      return;
+    }
     if (!input.classList || !input.classList.contains("upload-input")) {
       return;
     }

@@ -264,7 +264,10 @@ class FindingResponseForm(forms.Form):
         label=capfirst(_("evidence of the corrective action (optional)")),
         required=False,
         help_text=_("PDF, DOCX, XLSX, JPEG or PNG; you may pick several files or take a photo."),
-        widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png,image/*"}),
+        # data-preview: core/upload.js lists the chosen files with a preview each.
+        widget=MultipleFileInput(
+            attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png,image/*", "data-preview": ""}
+        ),
     )
 
     def response_data(self) -> dict:

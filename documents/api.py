@@ -47,6 +47,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "uploaded_at",
             "generated",
+            "removed_at",
         ]
 
     def get_owner_type(self, document: Document) -> str | None:

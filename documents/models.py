@@ -1,7 +1,8 @@
 """Documents attached to applications, audits, findings, certificates and body registrations.
 
 A document is immutable: a new upload of the same type for the same owner is a new version and
-older versions are kept. Files live in the default storage under a key nobody can guess and are
+older versions are kept. The one later change is the removal marker (who, when, why): a removed
+version keeps its row and file for the record but no longer fills its slot. Files live in the default storage under a key nobody can guess and are
 downloaded only through the permission-checked view (documents.views.download).
 """
 
@@ -31,6 +32,9 @@ class GeneratedType(models.TextChoices):
     EPCIS_EVENTS = "epcis_events", _("EPCIS events")
     TRACE_REPORT = "trace_report", _("Trace test report")
 
+
+# Types the browser shows inline (documents.views.preview).
+PREVIEW_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 DOC_TYPE_CHOICES = [*DocumentType.choices, *GeneratedType.choices]
 # Types only the system writes: an upload may not claim them.
@@ -77,6 +81,10 @@ class DocumentQuerySet(models.QuerySet):
     def of_type(self, doc_type: str) -> "DocumentQuerySet":
         return self.filter(doc_type=doc_type)
 
+    def kept(self) -> "DocumentQuerySet":
+        """Versions nobody removed: what fills a slot."""
+        return self.filter(removed_at__isnull=True)
+
 
 class Document(models.Model):
     """One version of one document of one owner."""
@@ -110,6 +118,19 @@ class Document(models.Model):
     # Idempotency key of a generated document (e.g. "certificate:12:v0"): a retried task finds
     # the document it already made instead of adding a version.
     source_key = models.CharField(_("source key"), max_length=100, blank=True, default="")
+    # Removal is a marker, never a deletion: the row and the file stay for the record, the
+    # version stays in the history, but it no longer fills its slot (documents.services.
+    # document_remove; a replacement marks the version it replaces the same way).
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+    removed_note = models.CharField(_("why removed"), max_length=200, blank=True, default="")
 
     objects = DocumentQuerySet.as_manager()
 
@@ -133,10 +154,27 @@ class Document(models.Model):
                 condition=Q(generated=False) | ~Q(source_key=""),
                 name="document_generated_has_source_key",
             ),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | Q(removed_by__isnull=False),
+                name="document_removal_names_who",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.original_name} (v{self.version})"
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def previewable(self) -> bool:
+        """Shown in the browser (PDF, image) rather than only downloaded."""
+        return self.mime_type in PREVIEW_TYPES
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
 
     @classmethod
     def for_owner(cls, owner: models.Model, **fields) -> "Document":

@@ -123,17 +123,50 @@ def documents_of(owner: models.Model) -> QuerySet[Document]:
 
 
 def current_documents_of(owner: models.Model) -> list[Document]:
-    """The latest version of each type attached to `owner` (one query)."""
+    """The latest version of each type attached to `owner` and not removed (one query)."""
     latest: dict[str, Document] = {}
-    for document in documents_of(owner):
+    for document in documents_of(owner).kept():
         latest.setdefault(document.doc_type, document)
     return list(latest.values())
 
 
+def document_slots(
+    owner: models.Model, doc_types, *, labels: dict | None = None, versions=None
+) -> list[dict]:
+    """One slot per type of `doc_types` (in that order), from one query (none when every
+    version of `owner` is given in `versions`): `current` (the latest version not removed, or
+    None: the slot is missing), `kept` (every version not removed, newest first) and
+    `versions` (every version, removed ones included: the history)."""
+    from documents.models import DOC_TYPE_CHOICES
+
+    names = dict(DOC_TYPE_CHOICES) | (labels or {})
+    by_type: dict[str, list[Document]] = {t: [] for t in doc_types}
+    if versions is None:
+        versions = documents_of(owner).filter(doc_type__in=list(by_type))
+        versions = versions.select_related("removed_by")
+    for document in versions:
+        if document.doc_type in by_type:
+            by_type[document.doc_type].append(document)
+    slots = []
+    for doc_type, of_type in by_type.items():
+        kept = [d for d in of_type if not d.removed]
+        slots.append(
+            {
+                "doc_type": doc_type,
+                "label": names.get(doc_type, doc_type),
+                "current": kept[0] if kept else None,
+                "kept": kept,
+                "versions": of_type,
+            }
+        )
+    return slots
+
+
 def document_types_of(owner) -> set[str]:
-    """Types of the documents currently attached to `owner` (any version)."""
+    """Types of the documents currently attached to `owner` (any version not removed)."""
     return set(
         Document.objects.filter(**owner_reference(owner))
+        .kept()
         .values_list("doc_type", flat=True)
         .distinct()
     )

@@ -16,7 +16,10 @@ from django.utils.translation import gettext_lazy
 
 from certification.models import Application, BodyRegistration, Certificate, Decision, Role
 from certification.selectors import has_role
+from core.clock import now as clock_now
+from core.exceptions import DomainError
 from core.models import User
+from core.services import log_transition
 from core.workflow import rule
 from documents import storage
 from documents.models import DOC_TYPE_CHOICES, SYSTEM_TYPES, Document
@@ -86,6 +89,33 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     return False
 
 
+def upload_closed(owner: models.Model, user: User) -> str | None:
+    """Why `user`, who could add documents to `owner` in another state, may not now (None
+    when the state allows it or the user could not anyway): an answer of 409, not 403."""
+    if not isinstance(owner, Application) or not user.is_authenticated:
+        return None
+    if owner.state in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
+        return None
+    if has_role(user, Role.CB_STAFF, owner.body):
+        return None
+    if has_role(user, Role.ENTERPRISE, owner.enterprise):
+        return _(
+            "Documents can be added only while the application is a draft or back for revision."
+        )
+    return None
+
+
+def _check_may_change(owner: models.Model, user: User) -> None:
+    """DomainError (409) when the owner's state forbids a change of its documents for a user
+    who may otherwise make it; PermissionDenied (403) when the user may not."""
+    closed = upload_closed(owner, user)
+    if closed:
+        raise DomainError(closed, code="not_editable")
+    refused = may_upload.reason(owner, user)
+    if refused:
+        raise PermissionDenied(refused)
+
+
 # --- storing ------------------------------------------------------------------------------
 
 
@@ -127,7 +157,8 @@ def document_upload(
 ) -> Document:
     """Attach an uploaded file to `owner` as the next version of `doc_type`.
 
-    1. `by` may upload to `owner` (may_upload) → else PermissionDenied;
+    1. the owner's state lets `by` add documents (upload_closed) → else DomainError (409);
+       `by` may upload to `owner` (may_upload) → else PermissionDenied (403);
     2. `doc_type` is a known type a person may upload → else ValidationError;
     3. size, type from the bytes, name → DocumentTooLarge (413) / UnsupportedDocumentType
        (415) before anything is stored;
@@ -136,30 +167,129 @@ def document_upload(
        deleted and the error re-raised.
     Older versions are kept. A rejected upload leaves neither an object nor a row.
     """
-    refused = may_upload.reason(owner, by)
-    if refused:
-        raise PermissionDenied(refused)
+    return document_upload_many(owner=owner, doc_type=doc_type, files=[file], by=by)[0]
+
+
+def _check_doc_type(doc_type: str) -> None:
     if doc_type not in dict(DOC_TYPE_CHOICES) or doc_type in SYSTEM_TYPES:
         raise ValidationError({"doc_type": _("Choose a valid document type.")})
-    kind, name = validate_upload(file)
-    checksum = _sha256(file)
-    stored_name = storage.store(storage_key(name), file)
+
+
+def document_upload_many(
+    *,
+    owner: models.Model,
+    doc_type: str,
+    files: list[UploadedFile],
+    by: User,
+    replaces: Document | None = None,
+) -> list[Document]:
+    """Attach several files to `owner`, each the next version of `doc_type`, all or none:
+    every file is checked (size, type, name) before the first is stored, and a failure
+    while storing or inserting discards what was stored. The owner's state (DomainError,
+    409) and the user's right (PermissionDenied, 403) are checked first.
+
+    `replaces`: the version these files replace (same owner and type), marked removed in the
+    same transaction — a wrong file corrected, its record kept."""
+    if not files:
+        raise ValidationError({"file": _("Choose at least one file.")})
+    _check_may_change(owner, by)
+    _check_doc_type(doc_type)
+    checked = [(file, *validate_upload(file)) for file in files]
+    stored: list[str] = []
     try:
+        prepared = []
+        for file, kind, name in checked:
+            checksum = _sha256(file)
+            stored.append(storage.store(storage_key(name), file))
+            prepared.append((stored[-1], checksum, file.size, kind, name))
         with transaction.atomic():
             _lock_owner(owner)
-            return _create(
-                owner,
-                stored_name,
-                doc_type,
-                sha256=checksum,
-                size=file.size,
-                mime_type=kind.mime_type,
-                original_name=name,
-                uploaded_by=by,
-            )
+            documents = [
+                _create(
+                    owner,
+                    stored_name,
+                    doc_type,
+                    sha256=checksum,
+                    size=size,
+                    mime_type=kind.mime_type,
+                    original_name=name,
+                    uploaded_by=by,
+                )
+                for stored_name, checksum, size, kind, name in prepared
+            ]
+            if replaces is not None:
+                _mark_removed(
+                    replaces,
+                    by=by,
+                    action="document_replaced",
+                    note=_("replaced by version %(version)d") % {"version": documents[0].version},
+                )
+            return documents
     except BaseException:
-        storage.discard(stored_name)
+        for name in stored:
+            storage.discard(name)
         raise
+
+
+def _locked_document(document: Document) -> Document:
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+def _mark_removed(document: Document, *, by: User, action: str, note: str = "") -> Document:
+    """Mark `document` (in the caller's transaction) removed by `by` and log it on its
+    owner's history: the file and the row stay."""
+    locked = _locked_document(document)
+    if locked.removed_at is not None:
+        raise DomainError(_("This document was already removed."), code="invalid_state")
+    locked.removed_at = clock_now()
+    locked.removed_by = by
+    locked.removed_note = note[:200]
+    locked.save(update_fields=["removed_at", "removed_by", "removed_note"])
+    owner = locked.owner
+    state = str(getattr(owner, "state", "") or "")
+    log_transition(
+        owner,
+        action,
+        by=by,
+        previous=state,
+        target=state,
+        comment=f"{locked.get_doc_type_display()}: {locked.original_name} (v{locked.version})"
+        + (f" — {note}" if note else ""),
+        data={"document": locked.pk, "doc_type": locked.doc_type, "version": locked.version},
+    )
+    document.removed_at, document.removed_by = locked.removed_at, by
+    document.removed_note = locked.removed_note
+    return locked
+
+
+def _check_removable(document: Document, by: User) -> models.Model:
+    owner = document.owner
+    _check_may_change(owner, by)
+    if document.generated or document.doc_type in SYSTEM_TYPES:
+        raise PermissionDenied(_("A document the system made cannot be removed or replaced."))
+    if document.removed_at is not None:
+        raise DomainError(_("This document was already removed."), code="invalid_state")
+    return owner
+
+
+def document_remove(*, document: Document, by: User) -> Document:
+    """Take a wrong file out of its slot: the version is marked removed (who, when) and stays
+    in the history with its file; it no longer counts as attached (e.g. for the documents an
+    application must carry). Only who may upload to the owner, and only while its state allows
+    uploading (DomainError 409 otherwise; PermissionDenied 403 for anyone else)."""
+    _check_removable(document, by)
+    with transaction.atomic():
+        _lock_owner(document.owner)
+        return _mark_removed(document, by=by, action="document_removed")
+
+
+def document_replace(*, document: Document, file: UploadedFile, by: User) -> Document:
+    """A new version of `document`'s type from `file`, the replaced version marked removed
+    (its file kept). Same rules as document_upload and document_remove."""
+    owner = _check_removable(document, by)
+    return document_upload_many(
+        owner=owner, doc_type=document.doc_type, files=[file], by=by, replaces=document
+    )[0]
 
 
 def document_store_read(

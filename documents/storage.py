@@ -37,24 +37,26 @@ def is_local(storage: Storage) -> bool:
     return isinstance(storage, FileSystemStorage)
 
 
-def _content_disposition(name: str) -> str:
+def _content_disposition(name: str, inline: bool = False) -> str:
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "document"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=utf-8''{quote(name)}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=utf-8''{quote(name)}"
 
 
-def download_response(document: Document) -> HttpResponse:
-    """The response that hands `document`'s bytes to the person allowed to have them."""
+def download_response(document: Document, *, inline: bool = False) -> HttpResponse:
+    """The response that hands `document`'s bytes to the person allowed to have them
+    (`inline`: to be shown in the browser rather than saved)."""
     storage = document.file.storage
     if is_local(storage):
         response = FileResponse(
             storage.open(document.file.name, "rb"),
-            as_attachment=True,
+            as_attachment=not inline,
             filename=document.original_name,
             content_type=document.mime_type,
         )
     else:
         parameters = {
-            "ResponseContentDisposition": _content_disposition(document.original_name),
+            "ResponseContentDisposition": _content_disposition(document.original_name, inline),
             "ResponseContentType": document.mime_type,
         }
         try:

@@ -488,6 +488,7 @@ class Matrix:
             return
         for channel, response in (
             ("page", client.get(f"/documents/{document.pk}/download/")),
+            ("page preview", client.get(f"/documents/{document.pk}/preview/")),
             ("api", self.api(actor).get(f"{API}/documents/{document.pk}/download/")),
         ):
             ok = (
@@ -665,6 +666,26 @@ class Matrix:
                     case,
                     response.status_code,
                 )
+        # Replace and remove (issue 17): exactly who may upload to the owner.
+        document = self.w.documents[kind]
+        for action in ("replace", "remove"):
+
+            def change(action=action):
+                data = (
+                    {"file": SimpleUploadedFile("b.pdf", factories.PDF, "application/pdf")}
+                    if action == "replace"
+                    else {}
+                )
+                response = self.page(actor).post(f"/documents/{document.pk}/{action}/", data)
+                removed = Document.objects.filter(pk=document.pk, removed_at__isnull=False)
+                return response, removed.exists()
+
+            response, done = self.isolated(change)
+            case = f"page {action} document {kind} {actor}"
+            if allowed:
+                self.expect(done, case, (response.status_code, response.content[:200]))
+            else:
+                self.expect(not done and self.refused(response, actor), case, response.status_code)
 
     def form_actions(self, kind: str, actor: str) -> None:
         """The page forms of FORM_ACTIONS: allowed → done; refused → 401/403/404 or the

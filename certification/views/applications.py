@@ -252,6 +252,18 @@ def _form_choices(user) -> dict:
     }
 
 
+def _contact_of(user, enterprise: Organisation | None) -> dict:
+    """The contact an enterprise user most likely gives: themselves (name, e-mail, phone),
+    with the enterprise's e-mail and phone where their own are missing. Only a starting value: every
+    field stays editable."""
+    contact = {
+        "contact_name": user.get_full_name(),
+        "contact_email": user.email or (enterprise.email if enterprise else ""),
+        "contact_phone": user.phone or (enterprise.phone if enterprise else ""),
+    }
+    return {name: value for name, value in contact.items() if value}
+
+
 def _scope_from(form: ApplicationForm, data) -> dict:
     cleaned = form.cleaned_data
     scope = {name: cleaned[name] for name in SCOPE_FIELDS if name in cleaned}
@@ -305,6 +317,8 @@ def application_create_view(request: HttpRequest) -> HttpResponse:
         initial = {}
         if choices["enterprises"].count() == 1 and not choices["on_paper"]:
             initial["enterprise"] = choices["enterprises"].first()
+        if not choices["on_paper"]:
+            initial.update(_contact_of(request.user, initial.get("enterprise")))
         if choices["bodies"].count() == 1:
             initial["body"] = choices["bodies"].first()
         schemes = Scheme.objects.filter(is_active=True)
@@ -554,7 +568,21 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_base": reverse("certification:application_transitions", args=[pk]),
             "required_documents": _document_labels(required),
             "missing_documents": _document_labels(missing),
-            "upload_types": [*required, DocumentType.GENERAL],
+            # One slot per document the application must carry, then the other documents.
+            "document_slots": list(
+                dict.fromkeys(
+                    [
+                        *required,
+                        *(
+                            [DocumentType.PREVIOUS_CERTIFICATE]
+                            if application.kind == Application.Kind.TRANSFER
+                            else []
+                        ),
+                        DocumentType.GENERAL,
+                    ]
+                )
+            ),
+            "optional_slots": [DocumentType.GENERAL],
             "may_edit": may_edit,
             "may_appeal": application.state
             in (Application.State.REJECTED, Application.State.REFUSED)

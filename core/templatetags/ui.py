@@ -23,6 +23,8 @@ _ACTION_LABELS = {
     "trace_test_record": gettext_lazy("Trace test recorded"),
     "imported": gettext_lazy("Imported"),
     "import_update": gettext_lazy("Updated by an import"),
+    "document_removed": gettext_lazy("Document removed"),
+    "document_replaced": gettext_lazy("Document replaced"),
 }
 
 

@@ -71,14 +71,15 @@ def test_missing_or_wrong_fields_are_400(enterprise_user, draft_application):
     assert (system_type.status_code, list(system_type.json()["errors"])) == (400, ["doc_type"])
 
 
-def test_uploading_where_the_user_may_not_is_403_or_404(
+def test_uploading_where_the_user_may_not_is_409_403_or_404(
     enterprise_user, other_enterprise_user, enterprise, body
 ):
     submitted = factories.application(
         enterprise=enterprise, body=body, created_by=enterprise_user, state="submitted"
     )
+    # The enterprise may add documents, but not in this state: 409 with the reason.
     refused = upload(enterprise_user, submitted)
-    assert refused.status_code == 403
+    assert refused.status_code == 409
     assert refused.json()["detail"]
     assert upload(other_enterprise_user, submitted).status_code == 404
     assert not Document.objects.exists()

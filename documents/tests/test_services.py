@@ -7,6 +7,7 @@ from django.db import IntegrityError
 
 from certification.models import Role
 from certification.tests.factories import UserFactory, grant
+from core.exceptions import DomainError
 from documents import services
 from documents.models import Document
 from documents.selectors import document_types_of
@@ -157,7 +158,7 @@ def test_the_enterprise_may_not_upload_to_a_submitted_application_and_is_told_wh
     )
     reason = may_upload.reason(application, enterprise_user)
     assert reason and reason != str(may_upload.message)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(DomainError, match=reason):
         document_upload(
             owner=application, doc_type="general", file=factories.pdf(), by=enterprise_user
         )

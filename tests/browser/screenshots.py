@@ -131,3 +131,64 @@ def test_screenshot_of_an_import_preview(demo_data, people):
     )
     shot = shoot(people.window("cbstaff"), f"/imports/batches/{batch.pk}/", "import-preview")
     assert shot.stat().st_size > 10_000, shot
+
+
+def test_phone_screenshots_of_the_application_and_the_upload_component(demo_data, people, tmp_path):
+    """At a phone's width (390 px): a draft application with one required document attached
+    and the others missing (phone-application.png), and the upload component just after two
+    files were chosen at once, each with its progress bar and preview (phone-upload.png)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from playwright.sync_api import expect
+
+    from certification.models import Organisation, Scheme
+    from certification.services import application_create
+    from core.models import User
+    from documents.services import document_upload
+    from documents.tests.factories import png_bytes
+
+    from .test_journey import PDF
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    phone = {"width": 390, "height": 844}
+    user = User.objects.get(username="enterprise")
+    draft = application_create(
+        enterprise=Organisation.objects.get(memberships__user=user),
+        body=Organisation.objects.get(code="GLCERT"),
+        scheme=Scheme.objects.get(code="tcvn-12850-2019"),
+        by=user,
+        products=[{"name": "Cà phê rang xay 250 g", "gtin": "8934588012242"}],
+        sites=[{"name": "Nhà máy chế biến Chư Sê", "address": "Quốc lộ 14, xã Chư Sê"}],
+        stages=["processing", "packing"],
+    )
+    document_upload(
+        owner=draft,
+        doc_type="business_registration",
+        file=SimpleUploadedFile("giay-dkkd.pdf", PDF),
+        by=user,
+    )
+    page = people.window("enterprise")
+    page.set_viewport_size(phone)
+    page.goto(f"/applications/{draft.pk}/")
+    page.wait_for_load_state("networkidle")
+    documents = page.locator("section.upload-component")
+    documents.scroll_into_view_if_needed()
+    target = OUT / "phone-application.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+
+    (tmp_path / "so-do-quy-trinh.png").write_bytes(png_bytes())
+    (tmp_path / "danh-sach-dia-diem.pdf").write_bytes(PDF)
+    other = page.locator('.upload-slot[data-doc-type="general"]')
+    other.locator('input[name="file"][multiple]').set_input_files(
+        [str(tmp_path / "danh-sach-dia-diem.pdf"), str(tmp_path / "so-do-quy-trinh.png")]
+    )
+    expect(other.locator('.upload-item[data-state="done"]')).to_have_count(2)
+    expect(other.locator('[data-state="attached"] .upload-document')).to_have_count(2)
+    thumb = other.locator('.upload-document img[src$="/preview/"]')
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
+    target = OUT / "phone-upload.png"
+    other.screenshot(path=str(target))
+    assert target.stat().st_size > 5_000

@@ -2,8 +2,9 @@
 
 A document is immutable: a new upload of the same type for the same owner is a new version and
 older versions are kept. The one later change is the removal marker (who, when, why): a removed
-version keeps its row and file for the record but no longer fills its slot. Files live in the default storage under a key nobody can guess and are
-downloaded only through the permission-checked view (documents.views.download).
+version keeps its row and file for the record but no longer fills its slot. Files live in the
+default storage under a key nobody can guess and are downloaded only through the
+permission-checked view (documents.views.download).
 """
 
 from django.conf import settings

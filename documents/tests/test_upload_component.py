@@ -4,6 +4,7 @@ endpoints answering a plain form (no JavaScript) and a script."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from core.exceptions import DomainError
 from core.models import LogEntry
@@ -196,8 +197,13 @@ def test_only_who_may_upload_may_replace_or_remove(
     client, draft_application, enterprise_user, regulator, other_enterprise_user
 ):
     document = factories_upload(draft_application, enterprise_user)
-    # The regulator sees the application (and its documents) but may not change them.
+    # A draft is the enterprise's own: the regulator does not even see it.
     client.force_login(regulator)
+    assert client.post(f"/documents/{document.pk}/remove/", **XHR).status_code == 404
+    # Submitted and sent back for revision, the regulator sees the file but may not change it.
+    type(draft_application).objects.filter(pk=draft_application.pk).update(
+        state="revision_requested", submitted_at=timezone.now()
+    )
     assert client.post(f"/documents/{document.pk}/remove/", **XHR).status_code == 403
     replace = client.post(f"/documents/{document.pk}/replace/", {"file": factories.pdf()}, **XHR)
     assert replace.status_code == 403

@@ -3,7 +3,6 @@ records, and the enterprise's objections to a member of an audit team. Each writ
 (core.services.log_transition); the objections' state changes go through
 core.workflow.execute."""
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -125,15 +124,6 @@ def qualification_delete(*, qualification: AssessorQualification, by: User) -> N
     _require_manager(by, qualification.user)
     log_transition(qualification, "delete", by=by, data=_logged(qualification))
     qualification.delete()
-
-
-@transaction.atomic
-def qualification_record_witnessed_audit(
-    *, qualification: AssessorQualification, witnessed_on: datetime.date, by: User
-) -> AssessorQualification:
-    """Record that the person was witnessed auditing on `witnessed_on` (the next is due 3
-    years later)."""
-    return qualification_save(by=by, qualification=qualification, witnessed_on=witnessed_on)
 
 
 # --- Witnessed and monitored audits ---------------------------------------------------------

@@ -49,3 +49,14 @@ def test_an_enterprise_import_does_not_place_an_enterprise_in_the_whole_country(
     lookups = Lookups()
     assert lookups.province("Gia Lai") == province
     assert lookups.province("Toàn quốc") is None
+
+
+def test_the_indicator_filters_of_a_national_regulator_list_provinces_only(
+    client, province, other_province, national_regulator
+):
+    client.force_login(national_regulator)
+    page = client.get("/oversight/")
+    assert page.status_code == 200
+    assert [p.name for p in page.wsgi_request.provinces] == ["Gia Lai", "Kon Tum"]
+    assert 'id="province-switch"' in page.content.decode()
+    assert "Toàn quốc</option>" not in page.content.decode()

@@ -218,7 +218,10 @@ def witnessing_list(request: HttpRequest) -> HttpResponse:
     person = None
     if filters["user"].isdigit():
         rows = rows.filter(user_id=int(filters["user"]))
-        person = User.objects.filter(pk=int(filters["user"])).first()
+        # Named only when the officer keeps this person's records.
+        person = User.objects.filter(
+            pk=int(filters["user"]), pk__in=people_managed_by(request.user)
+        ).first()
     if filters["function"] in Function.values:
         rows = rows.filter(function=filters["function"])
     if filters["outcome"] in Outcome.values:

@@ -33,7 +33,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 import core.workflow
-from audits.models import Audit, Finding
+from audits.models import Audit, Finding, WitnessedAudit
 from certification.models import (
     Appeal,
     Application,
@@ -194,6 +194,14 @@ EXPECTED: dict[str, dict] = {
         "update": set(),
         "transitions": {},
     },
+    # A witnessed audit of the lead assessor (API): the body's officers record it; they, its
+    # decision makers and the person witnessed see it.
+    "witnessed_audit": {
+        "see": {CB_STAFF, DECISION_MAKER, ASSESSOR},
+        "create": {CB_STAFF},
+        "update": set(),
+        "transitions": {},
+    },
 }
 
 # Imports (issue 21): who may upload a file of each kind (the dry run) into the body or the
@@ -219,6 +227,7 @@ COLLECTION = {
     "complaint": "complaints",
     "impartiality_risk": "impartiality-risks",
     "impartiality_meeting": "impartiality-meetings",
+    "witnessed_audit": "witnessed-audits",
 }
 MODEL = {
     "application": Application,
@@ -230,10 +239,11 @@ MODEL = {
     "complaint": Complaint,
     "impartiality_risk": ImpartialityRisk,
     "impartiality_meeting": CommitteeMeeting,
+    "witnessed_audit": WitnessedAudit,
 }
 # Object types read and written through the API only here (their pages, under
 # /impartiality/, are the body's own: tests in certification).
-API_ONLY = {"impartiality_risk", "impartiality_meeting"}
+API_ONLY = {"impartiality_risk", "impartiality_meeting", "witnessed_audit"}
 # Page transitions with a form of their own (anything else posts to …/transitions/<name>/).
 PAGE_TRANSITION_URL = {("finding", "respond"): "/findings/{pk}/respond/"}
 # Pages without a list or detail of their own (anything else has both).
@@ -375,7 +385,17 @@ def _build_world(admin) -> World:
     meeting = CommitteeMeeting.objects.create(
         body=w.body, held_on="2026-02-01", attendees="Ông A", recorded_by=staff
     )
+    witnessed = WitnessedAudit.objects.create(
+        user=lead,
+        function="lead",
+        external_reference="BC-2025-01",
+        witness=staff,
+        witnessed_on="2026-01-10",
+        kind="on_site",
+        outcome="satisfactory",
+    )
     w.objects = {
+        "witnessed_audit": witnessed,
         "impartiality_risk": risk,
         "impartiality_meeting": meeting,
         "application": application,
@@ -632,6 +652,18 @@ class Matrix:
             ),
             "impartiality_meeting": (
                 {"body": w.body.pk, "held_on": "2026-04-01", "attendees": "Bà B"},
+                None,
+            ),
+            "witnessed_audit": (
+                {
+                    "user": w.users[ASSESSOR].pk,
+                    "function": "lead",
+                    "external_reference": "BC-2025-02",
+                    "witness": w.users[CB_STAFF].pk,
+                    "witnessed_on": "2026-02-01",
+                    "kind": "remote",
+                    "outcome": "satisfactory",
+                },
                 None,
             ),
             "certificate": None,

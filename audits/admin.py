@@ -11,6 +11,7 @@ from audits.models import (
     TraceTest,
     TraceTestDirection,
     TrainingRecord,
+    WitnessedAudit,
 )
 from audits.services_people import qualification_delete, qualification_save
 from certification.admin import WorkflowAdmin
@@ -89,6 +90,17 @@ class TrainingRecordAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__full_name", "title", "provider")
     list_select_related = ("user", "scheme")
     raw_id_fields = ("user",)
+
+
+@admin.register(WitnessedAudit)
+class WitnessedAuditAdmin(ReadOnlyAdmin):
+    """Witnessed and monitored audits, recorded and corrected on the competence pages (checked
+    and logged there)."""
+
+    list_display = ("user", "function", "witnessed_on", "kind", "outcome", "witness")
+    list_filter = ("function", "kind", "outcome")
+    search_fields = ("user__username", "user__full_name", "external_reference")
+    list_select_related = ("user", "witness")
 
 
 @admin.register(TeamObjection)

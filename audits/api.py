@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from audits.models import Audit, Finding, Function
+from audits.models import Audit, Finding, Function, Outcome, WitnessKind
 from audits.selectors import (
     audit_get_for_user,
     audits_visible_to,
@@ -17,6 +17,7 @@ from audits.selectors import (
     findings_visible_to,
     qualifications_visible_to,
     team_candidates,
+    witnessings_visible_to,
 )
 from audits.serializers import (
     AuditListSerializer,
@@ -39,6 +40,7 @@ from audits.serializers import (
     TraceTestDirectionSerializer,
     TraceTestRecordSerializer,
     TraceTestSerializer,
+    WitnessingSerializer,
 )
 from audits.services import (
     audit_approve_report,
@@ -66,6 +68,7 @@ from audits.services_people import (
     objection_uphold,
     qualification_delete,
     qualification_save,
+    witnessing_save,
 )
 from certification.models import Role
 from certification.selectors import applications_visible_to, certificates_visible_to, has_role
@@ -384,7 +387,7 @@ class QualificationViewSet(
     ordering = ["user_id", "-valid_from", "id"]
 
     def visible(self):
-        return qualifications_visible_to(self.request.user).select_related("user")
+        return qualifications_visible_to(self.request.user).select_related("user").with_witnessing()
 
     def fetch(self, pk: int):
         return get_object_or_404(self.visible(), pk=pk)
@@ -399,3 +402,41 @@ class QualificationViewSet(
 
     def perform_destroy(self, instance):
         qualification_delete(qualification=instance, by=self.request.user)
+
+
+class WitnessingViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ReadOnlyApiViewSet,
+):
+    """Witnessed and monitored audits: who was seen at work in which function, on which audit
+    (or an external one), by whom, when, how and with what outcome. The competence check
+    counts the latest satisfactory one. Officers of the person's body record and correct
+    them; the person sees their own."""
+
+    serializer_class = WitnessingSerializer
+    permission_classes = [SignedIn]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    no_conflicts = True
+    filter_fields = {
+        "user": Filter("user_id", "int"),
+        "function": Filter("function", choices=tuple(Function.values)),
+        "outcome": Filter("outcome", choices=tuple(Outcome.values)),
+        "kind": Filter("kind", choices=tuple(WitnessKind.values)),
+    }
+    ordering_fields = ["witnessed_on"]
+    ordering = ["-witnessed_on", "-id"]
+
+    def visible(self):
+        return witnessings_visible_to(self.request.user).select_related("user", "witness")
+
+    def fetch(self, pk: int):
+        return get_object_or_404(self.visible(), pk=pk)
+
+    def perform_create(self, serializer):
+        serializer.instance = witnessing_save(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = witnessing_save(
+            by=self.request.user, witnessing=serializer.instance, **serializer.validated_data
+        )

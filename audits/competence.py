@@ -40,6 +40,7 @@ def records_by_user(
     rows = (
         AssessorQualification.objects.valid_on(day)
         .covering(scheme=scheme, area=area)
+        .with_witnessing()
         .filter(user_id__in=list(user_ids))
         .order_by("user_id", "function", "-witnessed_on")
     )
@@ -77,7 +78,31 @@ def refusal_from_records(
         "n": WITNESS_EVERY_YEARS,
     }
     if matching:
-        last = max((r.witnessed_on for r in matching if r.witnessed_on), default=None)
+        recorded = [r for r in matching if r.witnessing()[0]]
+        failed = [
+            r.last_unsatisfactory_witnessing
+            for r in recorded
+            if r.last_unsatisfactory_witnessing
+            and (
+                r.last_satisfactory_witnessing is None
+                or r.last_unsatisfactory_witnessing >= r.last_satisfactory_witnessing
+            )
+        ]
+        last = max((r.last_witnessed() for r in matching if r.last_witnessed()), default=None)
+        if last is None and failed:
+            return _(
+                "%(name)s's latest witnessed audit as %(function)s, on %(last)s, was "
+                "unsatisfactory: a satisfactory witnessed audit is needed before they may act "
+                "as %(function)s."
+            ) % {**context, "last": date_format(max(failed), "SHORT_DATE_FORMAT")}
+        if last is None and recorded:
+            return (
+                _(
+                    "%(name)s has no satisfactory witnessed audit on record as %(function)s "
+                    "(one is needed at least every %(n)d years)."
+                )
+                % context
+            )
         if last is None:
             return (
                 _(

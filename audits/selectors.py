@@ -20,6 +20,7 @@ from audits.models import (
     Finding,
     Function,
     TraceTest,
+    WitnessedAudit,
 )
 from certification.models import (
     ROLE_PERMISSIONS,
@@ -306,6 +307,30 @@ def qualifications_visible_to(user: User):
         .values("user_id")
     )
     return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))
+
+
+def witnessings_visible_to(user: User):
+    """Witnessing records of the people (assessors, officers, decision makers) of the bodies
+    where `user` is an officer or a decision maker, and the user's own; every one for an
+    administrator."""
+    if not user.is_authenticated or not user.is_active:
+        return WitnessedAudit.objects.none()
+    if user.is_superuser:
+        return WitnessedAudit.objects.all()
+    bodies = (
+        Membership.objects.active()
+        .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
+        .values("organisation_id")
+    )
+    people = (
+        Membership.objects.active()
+        .filter(
+            role__in=[Role.ASSESSOR, Role.CB_STAFF, Role.DECISION_MAKER],
+            organisation_id__in=bodies,
+        )
+        .values("user_id")
+    )
+    return WitnessedAudit.objects.filter(Q(user_id__in=people) | Q(user_id=user.pk))
 
 
 # --- Team picker ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from audits.models import (
     TeamObjection,
     TraceTest,
     TraceTestDirection,
+    WitnessedAudit,
 )
 from certification.models import Application, Certificate, Scheme
 from core.api.views import CommentSerializer
@@ -321,6 +322,13 @@ class QualificationSerializer(serializers.ModelSerializer):
     user_name = serializers.CharField(source="user.get_full_name", read_only=True)
     is_lead_qualified = serializers.BooleanField(read_only=True)
     witness_due = serializers.DateField(read_only=True, allow_null=True)
+    last_witnessed = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The witnessed audit that counts: the latest satisfactory witnessing record "
+        "of the person in this function (none after a later unsatisfactory one), else "
+        "`witnessed_on` while no record exists.",
+    )
 
     class Meta:
         model = AssessorQualification
@@ -334,12 +342,47 @@ class QualificationSerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_until",
             "witnessed_on",
+            "last_witnessed",
             "witness_due",
             "training",
             "is_lead_qualified",
             "note",
         ]
         # Checked by the model's full_clean in the service (dates in order).
+        validators = []
+
+
+class WitnessingSerializer(serializers.ModelSerializer):
+    """A witnessed or monitored audit of a person."""
+
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    witness = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    audit = serializers.PrimaryKeyRelatedField(
+        queryset=Audit.objects.all(), required=False, allow_null=True
+    )
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    witness_name = serializers.CharField(source="witness.get_full_name", read_only=True)
+
+    class Meta:
+        model = WitnessedAudit
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "function",
+            "audit",
+            "external_reference",
+            "witness",
+            "witness_name",
+            "witnessed_on",
+            "kind",
+            "outcome",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Checked by the model's full_clean and the service.
         validators = []
 
 

@@ -3,7 +3,6 @@ records, and the enterprise's objections to a member of an audit team. Each writ
 (core.services.log_transition); the objections' state changes go through
 core.workflow.execute."""
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +10,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
-from audits.models import AssessorQualification, Audit, AuditTeamMember, TeamObjection
+from audits.models import (
+    AssessorQualification,
+    Audit,
+    AuditTeamMember,
+    TeamObjection,
+    WitnessedAudit,
+)
 from certification.models import Membership, Role
 from certification.selectors import has_role
+from core.clock import today
 from core.exceptions import DomainError
 from core.models import User
 from core.services import log_transition
@@ -120,13 +126,96 @@ def qualification_delete(*, qualification: AssessorQualification, by: User) -> N
     qualification.delete()
 
 
+# --- Witnessed and monitored audits ---------------------------------------------------------
+
+WITNESSING_FIELDS = (
+    "user",
+    "function",
+    "audit",
+    "external_reference",
+    "witness",
+    "witnessed_on",
+    "kind",
+    "outcome",
+    "notes",
+)
+
+
+def _logged_witnessing(w: WitnessedAudit) -> dict:
+    return {
+        "user": w.user_id,
+        "function": w.function,
+        "audit": w.audit_id,
+        "external_reference": w.external_reference,
+        "witness": w.witness_id,
+        "witnessed_on": w.witnessed_on,
+        "kind": w.kind,
+        "outcome": w.outcome,
+    }
+
+
+def _check_witnessing(w: WitnessedAudit, by: User) -> None:
+    errors: dict[str, list[str]] = {}
+    if w.witnessed_on and w.witnessed_on > today():
+        errors.setdefault("witnessed_on", []).append(_("A witnessing is recorded once done."))
+    if w.audit_id is not None:
+        audit = Audit.objects.select_related("application", "certificate").get(pk=w.audit_id)
+        body_id = (audit.application or audit.certificate).body_id
+        if (
+            not by.is_superuser
+            and not bodies_managed_by(by).filter(organisation_id=body_id).exists()
+        ):
+            errors.setdefault("audit", []).append(_("Choose an audit of your body."))
+        elif not AuditTeamMember.objects.filter(audit_id=w.audit_id, user_id=w.user_id).exists():
+            errors.setdefault("audit", []).append(_("This person was not on the audit's team."))
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
-def qualification_record_witnessed_audit(
-    *, qualification: AssessorQualification, witnessed_on: datetime.date, by: User
-) -> AssessorQualification:
-    """Record that the person was witnessed auditing on `witnessed_on` (the next is due 3
-    years later)."""
-    return qualification_save(by=by, qualification=qualification, witnessed_on=witnessed_on)
+def witnessing_save(
+    *,
+    by: User,
+    witnessing: WitnessedAudit | None = None,
+    evidence=None,
+    **fields: Any,
+) -> WitnessedAudit:
+    """Record (no `witnessing`) or correct a witnessed or monitored audit of a person, with
+    the evidence file when given (a document owned by the record), and log it.
+
+    Raises PermissionDenied unless `by` is an administrator or an officer of a body where the
+    person works; ValidationError for invalid fields (no audit named, a person witnessing
+    themselves, a date to come, an audit the person was not on or of another body)."""
+    unknown = set(fields) - set(WITNESSING_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown fields: {sorted(unknown)}")
+    creating = witnessing is None
+    if creating:
+        witnessing = WitnessedAudit()
+    else:
+        witnessing = WitnessedAudit.objects.select_for_update().get(pk=witnessing.pk)
+        _require_manager(by, witnessing.user)
+    for name, value in fields.items():
+        setattr(witnessing, name, value)
+    _require_manager(by, witnessing.user)
+    witnessing.full_clean()
+    _check_witnessing(witnessing, by)
+    if creating:
+        witnessing.save()
+        log_transition(witnessing, "create", by=by, data=_logged_witnessing(witnessing))
+    else:
+        witnessing.save(update_fields=[*fields, "updated_at"])
+        log_transition(
+            witnessing,
+            "edit",
+            by=by,
+            data={"fields": list(fields), **_logged_witnessing(witnessing)},
+        )
+    if evidence is not None:
+        from documents.services import document_upload
+
+        document_upload(owner=witnessing, doc_type="evidence", file=evidence, by=by)
+    return witnessing
 
 
 # --- Objections to a team member ------------------------------------------------------------

@@ -53,6 +53,15 @@ urlpatterns = [
     path("competence/", views_competence.competence_list, name="competence_list"),
     path("competence/new/", views_competence.competence_edit, name="competence_create"),
     path("competence/<int:pk>/", views_competence.competence_edit, name="competence_edit"),
+    path("competence/witnessing/", views_competence.witnessing_list, name="witnessing_list"),
+    path(
+        "competence/witnessing/new/", views_competence.witnessing_edit, name="witnessing_create"
+    ),
+    path(
+        "competence/witnessing/<int:pk>/",
+        views_competence.witnessing_edit,
+        name="witnessing_edit",
+    ),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/respond/", views.finding_respond_view, name="finding_respond"),
     path(

@@ -5,7 +5,9 @@ go through audits.services_people (checked and logged)."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,17 +15,29 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audits.models import AssessorQualification, Function, TrainingRecord
-from audits.selectors import qualifications_visible_to
+from audits.models import (
+    AssessorQualification,
+    Audit,
+    Function,
+    Outcome,
+    TrainingRecord,
+    WitnessedAudit,
+    WitnessKind,
+)
+from audits.selectors import qualifications_visible_to, witnessings_visible_to
 from audits.services_people import (
+    WITNESSING_FIELDS,
     bodies_managed_by,
     people_managed_by,
     qualification_save,
+    witnessing_save,
 )
 from certification.models import Scheme, Sector
 from core.clock import today
+from core.models import LogEntry, User
 from core.services import history_of
 from core.ui import paginate
+from documents.validation import DocumentRejected
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -72,7 +86,9 @@ def _require_officer(request: HttpRequest) -> None:
 def competence_list(request: HttpRequest) -> HttpResponse:
     """The competence records of the people of the officer's bodies, with what is due."""
     _require_officer(request)
-    rows = qualifications_visible_to(request.user).select_related("user", "scheme")
+    rows = (
+        qualifications_visible_to(request.user).select_related("user", "scheme").with_witnessing()
+    )
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "function", "scheme", "area")}
     if filters["q"]:
         rows = rows.filter(user__full_name__icontains=filters["q"])
@@ -138,6 +154,155 @@ def competence_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
             "form": form,
             "record": record,
             "history": history_of(record).select_related("content_type") if record else [],
+        },
+        status=status,
+    )
+
+
+# --- Witnessed and monitored audits ---------------------------------------------------------
+
+
+class WitnessingForm(forms.ModelForm):
+    evidence = forms.FileField(
+        label=gettext_lazy("Evidence"),
+        required=False,
+        help_text=gettext_lazy("The witness's report or notes (optional)."),
+    )
+
+    class Meta:
+        model = WitnessedAudit
+        fields = list(WITNESSING_FIELDS)
+        widgets = {
+            "witnessed_on": _DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, by, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(pk__in=people_managed_by(by), is_active=True).order_by(
+            "full_name", "username"
+        )
+        self.fields["user"].queryset = people
+        self.fields["witness"].queryset = (
+            User.objects.filter(is_active=True)
+            .filter(pk__in=people_managed_by(by))
+            .order_by("full_name", "username")
+        )
+        audits = Audit.objects.select_related(
+            "application__enterprise", "certificate__enterprise"
+        ).order_by("-planned_start", "-pk")
+        if not by.is_superuser:
+            bodies = bodies_managed_by(by)
+            audits = audits.filter(
+                Q(application__body_id__in=bodies) | Q(certificate__body_id__in=bodies)
+            )
+        self.fields["audit"].queryset = audits
+        self.fields["audit"].label_from_instance = lambda a: (
+            f"{a.get_kind_display()} · {a.subject.number} · {a.client.name} · "
+            f"{a.planned_start:%d/%m/%Y}"
+        )
+
+
+@login_required
+def witnessing_list(request: HttpRequest) -> HttpResponse:
+    """The witnessed and monitored audits of the officer's people, newest first, per person
+    with `?user=` (with the history of each record shown)."""
+    _require_officer(request)
+    rows = witnessings_visible_to(request.user).select_related(
+        "user",
+        "witness",
+        "audit__application__enterprise",
+        "audit__certificate__enterprise",
+    )
+    filters = {k: request.GET.get(k, "").strip() for k in ("user", "function", "outcome")}
+    person = None
+    if filters["user"].isdigit():
+        rows = rows.filter(user_id=int(filters["user"]))
+        # Named only when the officer keeps this person's records.
+        person = User.objects.filter(
+            pk=int(filters["user"]), pk__in=people_managed_by(request.user)
+        ).first()
+    if filters["function"] in Function.values:
+        rows = rows.filter(function=filters["function"])
+    if filters["outcome"] in Outcome.values:
+        rows = rows.filter(outcome=filters["outcome"])
+    page = paginate(request, rows.order_by("-witnessed_on", "-id"))
+    history: dict[int, list[LogEntry]] = {}
+    if page.object_list:
+        entries = (
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(WitnessedAudit),
+                object_id__in=[str(w.pk) for w in page.object_list],
+            )
+            .select_related("actor")
+            .order_by("created_at", "id")
+        )
+        for entry in entries:
+            history.setdefault(int(entry.object_id), []).append(entry)
+    for witnessing in page.object_list:
+        witnessing.history = history.get(witnessing.pk, [])
+    return render(
+        request,
+        "audits/witnessing_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "person": person,
+            "functions": Function.choices,
+            "outcomes": Outcome.choices,
+        },
+    )
+
+
+@login_required
+def witnessing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Record (no `pk`) or correct a witnessed or monitored audit."""
+    _require_officer(request)
+    record = None
+    if pk is not None:
+        record = get_object_or_404(witnessings_visible_to(request.user), pk=pk)
+    initial = {}
+    if record is None and request.GET.get("user", "").isdigit():
+        initial = {"user": int(request.GET["user"]), "witness": request.user.pk}
+    form = WitnessingForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=record,
+        initial=initial,
+        by=request.user,
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in WITNESSING_FIELDS}
+            try:
+                saved = witnessing_save(
+                    by=request.user,
+                    witnessing=record,
+                    evidence=form.cleaned_data.get("evidence"),
+                    **fields,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except DocumentRejected as exc:
+                # The record is rolled back with the refused file (nothing stored).
+                form.add_error("evidence", exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The witnessing record was saved."))
+                url = reverse("audits:witnessing_list")
+                return HttpResponseRedirect(f"{url}?user={saved.user_id}")
+    return render(
+        request,
+        "audits/witnessing_form.html",
+        {
+            "form": form,
+            "record": record,
+            "kinds": WitnessKind.choices,
+            "history": history_of(record) if record else [],
         },
         status=status,
     )

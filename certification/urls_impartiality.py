@@ -3,6 +3,7 @@
 from django.urls import path
 
 from certification.views import impartiality as views
+from certification.views import management
 
 urlpatterns = [
     path("impartiality/", views.impartiality_overview, name="impartiality"),
@@ -15,5 +16,11 @@ urlpatterns = [
     ),
     path("impartiality/meetings/new/", views.meeting_create, name="meeting_create"),
     path("impartiality/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("bodies/<int:pk>/management/", management.body_management, name="body_management"),
+    path(
+        "complaints/<int:pk>/people-concerned/",
+        management.complaint_people_concerned,
+        name="complaint_people_concerned",
+    ),
     path("impartiality/conflicts/new/", views.body_conflict_create, name="body_conflict_create"),
 ]

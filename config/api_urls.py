@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from audits.api import AuditViewSet, FindingViewSet, QualificationViewSet
+from audits.api import AuditViewSet, FindingViewSet, QualificationViewSet, WitnessingViewSet
 from certification.api import (
     AppealViewSet,
     ApplicationViewSet,
@@ -19,6 +19,7 @@ from certification.api import (
     SchemeViewSet,
     SummaryView,
 )
+from certification.api.impartiality import CommitteeMeetingViewSet, ImpartialityRiskViewSet
 from checklists.api import (
     AnswerConflictResolveView,
     AuditChecklistChangesView,
@@ -53,12 +54,17 @@ router.register("checklist-templates", ChecklistTemplateViewSet, basename="api-c
 router.register("applications", ApplicationViewSet, basename="api-application")
 router.register("audits", AuditViewSet, basename="api-audit")
 router.register("assessor-qualifications", QualificationViewSet, basename="api-qualification")
+router.register("witnessed-audits", WitnessingViewSet, basename="api-witnessed-audit")
 router.register("registrations", RegistrationViewSet, basename="api-registration")
 router.register("complaints", ComplaintViewSet, basename="api-complaint")
 router.register("findings", FindingViewSet, basename="api-finding")
 router.register("decisions", DecisionViewSet, basename="api-decision")
 router.register("certificates", CertificateViewSet, basename="api-certificate")
 router.register("appeals", AppealViewSet, basename="api-appeal")
+router.register("impartiality-risks", ImpartialityRiskViewSet, basename="api-impartiality-risk")
+router.register(
+    "impartiality-meetings", CommitteeMeetingViewSet, basename="api-impartiality-meeting"
+)
 router.register("documents", DocumentViewSet, basename="api-document")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")

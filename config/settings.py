@@ -500,6 +500,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "webhooks.models.Event",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "SectorEnum": "certification.models.organisations.Sector",
+        "ImpartialityRiskSourceEnum": "certification.models.ImpartialityRisk.Source",
+        "ImpartialityLevelEnum": "certification.models.impartiality.Level",
     },
 }
 

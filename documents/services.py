@@ -52,7 +52,7 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     - audit: assessors on the audit team;
     - finding: the audited enterprise's users, and assessors on the audit team;
     - trace test: assessors on the audit team (the evidence of the trace);
-    - competence record: officers of a body where the person works;
+    - competence record and witnessing record: officers of a body where the person works;
     - impartiality risk and committee meeting: the body's officers.
     """
     if not user.is_authenticated or not user.is_active:
@@ -71,7 +71,7 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
     label = owner._meta.label
     if label in ("certification.ImpartialityRisk", "certification.CommitteeMeeting"):
         return has_role(user, Role.CB_STAFF, owner.body)
-    if label == "audits.AssessorQualification":
+    if label in ("audits.AssessorQualification", "audits.WitnessedAudit"):
         from audits.services_people import may_manage_competence
 
         return may_manage_competence(user, owner.user)

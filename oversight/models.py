@@ -14,6 +14,10 @@ from core.models import TimeStampedModel
 PLAN_YEAR_FROM = 2026
 PLAN_YEAR_TO = 2030
 
+# A plan, its activities and groups belong to a province: the whole-country row (a national
+# regulator's jurisdiction) is never among the choices.
+PROVINCES_ONLY = {"is_national": False}
+
 
 class PlanTarget(TimeStampedModel):
     """One indicator of the province's plan for Đề án 100 (Kế hoạch thực hiện Đề án 100 giai
@@ -28,6 +32,7 @@ class PlanTarget(TimeStampedModel):
     jurisdiction = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
+        limit_choices_to=PROVINCES_ONLY,
         null=True,
         blank=True,
         related_name="plan_targets",
@@ -111,6 +116,7 @@ class HighRiskProductGroup(TimeStampedModel):
     jurisdiction = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
+        limit_choices_to=PROVINCES_ONLY,
         related_name="high_risk_groups",
         verbose_name=_("jurisdiction"),
     )
@@ -192,6 +198,7 @@ class HighRiskCoverageSnapshot(TimeStampedModel):
     jurisdiction = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
+        limit_choices_to=PROVINCES_ONLY,
         related_name="high_risk_snapshots",
         verbose_name=_("jurisdiction"),
     )
@@ -238,6 +245,7 @@ class OutsideCertification(TimeStampedModel):
     jurisdiction = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
+        limit_choices_to=PROVINCES_ONLY,
         related_name="outside_certifications",
         verbose_name=_("jurisdiction"),
     )
@@ -287,6 +295,7 @@ class PlanActivity(TimeStampedModel):
     jurisdiction = models.ForeignKey(
         Province,
         on_delete=models.PROTECT,
+        limit_choices_to=PROVINCES_ONLY,
         related_name="plan_activities",
         verbose_name=_("jurisdiction"),
     )

@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from oversight import views
+from oversight import views, views_figures
 
 app_name = "oversight"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("figures/<slug:code>/", views_figures.figure_list, name="figure_list"),
     path("plan/", views.plan, name="plan"),
     path("plan/activities/new/", views.activity_create, name="activity_create"),
     path("plan/activities/<int:pk>/evidence/", views.activity_evidence, name="activity_evidence"),

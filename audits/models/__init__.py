@@ -6,7 +6,14 @@ from audits.models.audits import (
 )
 from audits.models.findings import Finding
 from audits.models.objections import TeamObjection
-from audits.models.qualifications import AssessorQualification, Function, TrainingRecord
+from audits.models.qualifications import (
+    AssessorQualification,
+    Function,
+    Outcome,
+    TrainingRecord,
+    WitnessedAudit,
+    WitnessKind,
+)
 from audits.models.trace_tests import TraceTest, TraceTestDirection
 
 __all__ = [
@@ -17,8 +24,11 @@ __all__ = [
     "Finding",
     "Function",
     "ImpartialityDeclaration",
+    "Outcome",
     "TeamObjection",
     "TraceTest",
     "TraceTestDirection",
     "TrainingRecord",
+    "WitnessKind",
+    "WitnessedAudit",
 ]

@@ -239,8 +239,14 @@ def manages_body(user, body) -> bool:
 
 @rule(gettext_lazy("Only officers of the certification body may handle complaints."))
 def uninvolved_body_staff(complaint, user):
-    if complaint.about == Complaint.About.BODY:
+    # About the body itself, or naming people of the body: its management handles it.
+    if complaint.about == Complaint.About.BODY or complaint.people_concerned.exists():
         if not manages_body(user, complaint.body):
+            if complaint.about != Complaint.About.BODY:
+                return _(
+                    "A complaint about the work of people of the body is handled by the body's "
+                    "management, not by its officers."
+                )
             return _(
                 "A complaint about the body itself is handled by the body's management, not by "
                 "its officers."

@@ -111,7 +111,12 @@ class Organisation(TimeStampedModel):
         _("commune / ward"), max_length=100, blank=True, help_text=_("Xã / phường.")
     )
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("province")
+        Province,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("province"),
+        # The whole-country row is a regulator's jurisdiction, never an address.
+        limit_choices_to={"is_national": False},
     )
     sector = models.CharField(_("sector"), max_length=24, choices=Sector.choices, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -64,14 +64,35 @@ def _decided_on(
         if finding is None or finding.severity != Finding.Severity.MAJOR:
             return None
         return _local_day(_last_entry(finding, ["raise", "escalate"]))
+    if appeal_subject == S.SCOPE_REDUCTION:
+        return _reduction_decided_on(certificate)
     expected = {
         S.SUSPENSION: (["suspend"], (Certificate.State.SUSPENDED,)),
         S.WITHDRAWAL: (["withdraw"], (Certificate.State.WITHDRAWN,)),
-        S.SCOPE_REDUCTION: (["reissue"], (Certificate.State.ACTIVE, Certificate.State.SUSPENDED)),
     }[appeal_subject]
     if certificate is None or certificate.state not in expected[1]:
         return None
     return _local_day(_last_entry(certificate, expected[0]))
+
+
+def _reduction_decided_on(certificate: Certificate | None):
+    """The day the scope of `certificate` was reduced: the decision on the scope reduction
+    that issued this version. None for a version re-issued for another reason (a scope
+    extension, a correction), for a first issue, or once it is no longer in force."""
+    if certificate is None or certificate.state not in (
+        Certificate.State.ACTIVE,
+        Certificate.State.SUSPENDED,
+    ):
+        return None
+    application = certificate.application
+    if (
+        certificate.version == 0
+        or application is None
+        or application.kind != Application.Kind.SCOPE_REDUCTION
+        or certificate.decision is None
+    ):
+        return None
+    return certificate.decision.decided_on
 
 
 def _appealed_target(subject, application, certificate, finding):

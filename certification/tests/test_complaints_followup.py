@@ -333,9 +333,69 @@ def test_an_appeal_of_a_rejection_is_handed_only_to_an_uninvolved_decision_maker
     assert considered.handler == other_decider
 
 
-def test_a_reissued_certificate_may_be_appealed_as_a_scope_reduction(
+def _reissue_after(kind, certificate, *, cb_staff, decider, **scope):
+    """Decide a scope change of `certificate` of `kind` through the services and return the
+    version it re-issues."""
+    from certification.services import (
+        application_accept,
+        application_create,
+        application_grant,
+        application_start_review,
+        application_submit,
+        application_submit_for_decision,
+    )
+
+    change = application_create(
+        enterprise=certificate.enterprise,
+        body=certificate.body,
+        scheme=certificate.scheme,
+        by=cb_staff,
+        kind=kind,
+        renews=certificate,
+        products=scope.get("products", certificate.products),
+        sites=scope.get("sites", certificate.sites),
+        stages=scope.get("stages", certificate.stages),
+    )
+    application_submit(application=change, by=cb_staff)
+    application_start_review(application=change, by=cb_staff)
+    application_accept(
+        application=change, by=cb_staff, contract_reference="HĐ-2", scope_within_competence=True
+    )
+    application_submit_for_decision(
+        application=change, by=cb_staff, technical_review_note="Đã xem xét phạm vi."
+    )
+    return application_grant(application=change, by=decider)
+
+
+def test_a_certificate_whose_scope_was_reduced_may_be_appealed_from_the_reduction_decision(
+    certificate, cb_staff, decider, enterprise_user
+):
+    """Issue 15: the appeal names the reduction's own decision (its day starts the time
+    limit), and the decision maker of the reduction is among those involved."""
+    reduced = _reissue_after(
+        Application.Kind.SCOPE_REDUCTION,
+        certificate,
+        cb_staff=cb_staff,
+        decider=decider,
+        stages=["primary_production", "processing"],
+    )
+    assert reduced.version == 1 and reduced.application.kind == "scope_reduction"
+    appeal = appeal_lodge(
+        by=enterprise_user,
+        subject=Appeal.Subject.SCOPE_REDUCTION,
+        grounds="Phạm vi bị thu hẹp không có căn cứ.",
+        certificate=reduced,
+    )
+    assert appeal.certificate == reduced
+    assert decider.pk in people_involved(None, reduced)
+
+
+def test_a_certificate_reissued_for_another_reason_is_no_scope_reduction_to_appeal(
     certificate, decider, enterprise_user
 ):
+    """Before: any re-issue counted as a scope reduction; a certificate re-issued for another
+    reason (here on its own initial decision, as for a correction), or its first issue, now
+    has no reduction to appeal."""
     from certification.services import certificate_reissue
 
     reissued = certificate_reissue(
@@ -344,14 +404,18 @@ def test_a_reissued_certificate_may_be_appealed_as_a_scope_reduction(
         application=certificate.application,
         decision=certificate.decision,
     )
-    appeal = appeal_lodge(
-        by=enterprise_user,
-        subject=Appeal.Subject.SCOPE_REDUCTION,
-        grounds="Phạm vi bị thu hẹp không có căn cứ.",
-        certificate=reissued,
-    )
-    assert appeal.certificate == reissued
-    assert decider.pk in people_involved(None, reissued)
+    assert reissued.version == 1 and reissued.state == Certificate.State.ACTIVE
+    certificate.refresh_from_db()
+    for target in (reissued, certificate):
+        with pytest.raises(ValidationError) as refused:
+            appeal_lodge(
+                by=enterprise_user,
+                subject=Appeal.Subject.SCOPE_REDUCTION,
+                grounds="Phạm vi bị thu hẹp.",
+                certificate=target,
+            )
+        assert "subject" in refused.value.message_dict
+    assert not Appeal.objects.exists()
 
 
 # --- vocabulary -------------------------------------------------------------------------

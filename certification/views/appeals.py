@@ -282,8 +282,23 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": transitions_for(complaint, request.user),
             "action_base": reverse("certification:complaint_detail", args=[pk]) + "transitions/",
             "history": history_of(complaint),
+            **_people_concerned_context(complaint, request.user),
         },
     )
+
+
+def _people_concerned_context(complaint: Complaint, user) -> dict:
+    """For the body's management: the people of the body to name as concerned."""
+    from certification.services.management import body_people, may_manage_body
+
+    concerned = list(complaint.people_concerned.order_by("full_name", "username"))
+    if complaint.state == Complaint.State.RESOLVED or not may_manage_body(user, complaint.body):
+        return {"people_concerned": concerned, "body_people": None}
+    ids = {p.pk for p in concerned}
+    people = list(body_people(complaint.body))
+    for m in people:
+        m.concerned = m.user_id in ids
+    return {"people_concerned": concerned, "body_people": people}
 
 
 def _day(data, name: str):

@@ -135,8 +135,15 @@ def impartiality_overview(request: HttpRequest) -> HttpResponse:
             "meetings": meetings[:20],
             "conflicts": conflicts[:50],
             "may_record": _bodies(user).exists(),
+            "managed_bodies": _managed_bodies(user),
         },
     )
+
+
+def _managed_bodies(user):
+    from certification.views.management import bodies_managed
+
+    return list(bodies_managed(user)[:20])
 
 
 def _create_view(request, form_class, service, template_title, next_name):

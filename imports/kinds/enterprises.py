@@ -54,7 +54,7 @@ class Lookups:
 
     def __init__(self) -> None:
         self.provinces: dict[str, Province] = {}
-        for province in Province.objects.all():
+        for province in Province.objects.filter(is_national=False):
             self.provinces[_fold(province.code)] = province
             self.provinces[_fold(province.name)] = province
         self.sectors: dict[str, str] = {}

@@ -47,6 +47,7 @@ DOMAIN_CODES: dict[str, str] = {
     "impartiality_conflict": "An impartiality conflict prevents this.",
     "decision_maker_not_qualified": "The decision maker holds no valid competence record for "
     "the scheme and the client's technical area.",
+    "last_manager": "The body's last manager cannot leave its management.",
     "lead_not_qualified": "The lead assessor is not qualified for the scheme.",
     "member_not_qualified": "A team member holds no valid competence record for the role, the "
     "scheme and the client's technical area, or their witnessed audit is overdue.",

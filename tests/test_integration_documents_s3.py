@@ -90,6 +90,7 @@ def test_a_document_is_stored_in_s3_and_downloaded_through_a_presigned_url(
         file=factories.pdf("Quy trình TXNG.pdf", content),
         by=enterprise_user,
     )
+    factories.submitted(application)  # the body sees the file once it is submitted
 
     assert type(default_storage._wrapped).__name__ == "S3Storage"
     stored = s3_storage.client.get_object(Bucket=s3_storage.bucket, Key=document.file.name)

@@ -182,7 +182,35 @@ def certified_enterprises(
 
 
 def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> int:
-    return len(certified_enterprises(province_ids, [day])[day])
+    """How many enterprises `certified_enterprises` lists for `day`, by the same rules, counted
+    by the database (one query: the union of the tax codes; no certificate row leaves it)."""
+    withdrawn_by_then = LogEntry.objects.filter(
+        content_type__app_label="certification",
+        content_type__model="certificate",
+        object_id=Cast(OuterRef("pk"), CharField()),
+        transition="withdraw",
+        created_at__lt=_local_start(day + datetime.timedelta(days=1)),
+    )
+    own = Certificate.objects.filter(
+        enterprise__province_id__in=province_ids,
+        issued_on__lte=day,
+        valid_from__lte=day,
+        valid_until__gte=day,
+    ).exclude(Exists(withdrawn_by_then))
+    if day >= today():
+        own = own.filter(state=Certificate.State.ACTIVE)
+    outside = OutsideCertification.objects.filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day),
+        jurisdiction_id__in=province_ids,
+        valid_from__lte=day,
+        valid_until__gte=day,
+    )
+    return (
+        own.values_list("enterprise__tax_code")
+        .order_by()
+        .union(outside.values_list("tax_code").order_by())
+        .count()
+    )
 
 
 # --- dashboard ----------------------------------------------------------------------------

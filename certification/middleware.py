@@ -15,6 +15,8 @@ checks that both paths give byte- and header-identical answers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
@@ -56,25 +58,17 @@ class PublicAnswerMiddleware:
         """The cached answer with every header of the normal path, or None (normal path)."""
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             return None  # perhaps signed in: the page shows their menu
-        from certification.api.certificates import PublicCertificateView
         from certification.views import public
 
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        route = _route(settings.ROOT_URLCONF, request.path_info)
+        if route is None:
             return None
-        number = match.kwargs.get("number")
-        if not number or "\x00" in number:
-            return None
-        if match.func is public.verify:
-            kind, api = "page", None
-        elif getattr(match.func, "view_class", None) is PublicCertificateView:
-            kind = "api"
+        kind, number = route
+        api = None
+        if kind == "api":
             api = _ApiChecks(request)
             if not api.acceptable():
                 return None
-        else:
-            return None
         with translation.override(request_language(request)):
             variant = f"{kind}:{translation.get_language() or ''}"
             answer = public_cache.get(number, variant)
@@ -86,6 +80,29 @@ class PublicAnswerMiddleware:
             for middleware in self.inner:
                 response = middleware.process_response(request, response)
         return response
+
+
+@lru_cache(maxsize=4096)
+def _route(urlconf: str, path: str) -> tuple[str, str] | None:
+    """("page" or "api", the certificate number) when the URLconf sends `path` to the
+    verification page or the public API lookup, else None. Resolved once per path (the
+    URLconf does not change while the process runs; `urlconf` is part of the key for tests
+    that swap it)."""
+    from certification.api.certificates import PublicCertificateView
+    from certification.views import public
+
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return None
+    number = match.kwargs.get("number")
+    if not number or "\x00" in number:
+        return None
+    if match.func is public.verify:
+        return "page", number
+    if getattr(match.func, "view_class", None) is PublicCertificateView:
+        return "api", number
+    return None
 
 
 class _ApiChecks:

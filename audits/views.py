@@ -109,6 +109,13 @@ FINDING_ACTIONS: Actions = {
 
 # The results an assessor picks from, in the order shown.
 RESULTS = ChecklistAnswer.Result.choices
+# The checklist page's result buttons: (value, label, button colour), worked out once rather
+# than for each of the 5 results of each of the items.
+_RESULT_BUTTONS = {
+    "conform": "btn-outline-success",
+    "major": "btn-outline-danger",
+    "minor": "btn-outline-warning",
+}
 
 
 def _refused(request, message, status, next_url, errors=None) -> HttpResponse:
@@ -546,6 +553,9 @@ def _checklist_rows(overview, typed=None, errors=None):
             items.append(
                 {
                     "item": item,
+                    # The id as text: the page prints it a dozen times per item, and a number
+                    # would go through number formatting each time.
+                    "pk": str(item.pk),
                     "answer": answer,
                     "result": entered["result"] if entered else (answer.result if answer else ""),
                     "note": entered["note"] if entered else (answer.note if answer else ""),
@@ -580,7 +590,10 @@ def _checklist_context(request, audit, typed=None, errors=None) -> dict:
         "overview": overview,
         "score_percent": None if overview.score is None else round(overview.score * 100),
         "sections": sections,
-        "results": RESULTS,
+        "results": [
+            (value, label, _RESULT_BUTTONS.get(value, "btn-outline-secondary"))
+            for value, label in RESULTS
+        ],
         "editable": editable,
         "is_lead": is_lead,
         "previous_findings": previous,

@@ -18,9 +18,11 @@ an answer rendered from data older than an invalidation is never served after it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -99,14 +101,33 @@ def generation_for(number: str) -> tuple[str, str] | None:
     return family, generation(family)
 
 
+# The answers this process served last, with the generation each was stored under: a repeated
+# answer then costs one small read of the shared cache (its family's generation, which every
+# invalidation changes), not two with the whole body. Bounded; entries never change, they are
+# only found stale.
+_LOCAL: OrderedDict[str, tuple[str, str, PublicAnswer]] = OrderedDict()
+LOCAL_SIZE = 512
+
+
 def get(number: str, variant: str) -> PublicAnswer | None:
     """The cached answer for `number` in `variant`, or None when absent or stale."""
-    entry = _cache().get(_entry_key(number, variant))
+    key = _entry_key(number, variant)
+    local = _LOCAL.get(key)
+    if local is not None:
+        family, stamp, answer = local
+        if _cache().get(_generation_key(family)) == stamp:
+            with contextlib.suppress(KeyError):  # another thread dropped it meanwhile
+                _LOCAL.move_to_end(key)
+            return answer
+    entry = _cache().get(key)
     if entry is None:
         return None
     family, stamp, answer = entry
     if _cache().get(_generation_key(family)) != stamp:
         return None
+    _LOCAL[key] = entry
+    if len(_LOCAL) > LOCAL_SIZE:
+        _LOCAL.popitem(last=False)
     return answer
 
 

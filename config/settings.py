@@ -184,6 +184,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # Anonymous public certificate answers already cached are sent from here, with the same
+    # headers as through the rest of the stack (certification/middleware.py).
+    "certification.middleware.PublicAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,6 +267,9 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://txng-cert")}
 except (ImproperlyConfigured, KeyError, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from None
+# Redis through Django's backend, reusing its client (core/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 # Django keeps 300 entries in a memory or file cache by default, then drops a third at random:
 # fewer than the public answers of a few hundred certificates. Redis has no such limit.
 if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "FileBasedCache")):

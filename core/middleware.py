@@ -27,14 +27,19 @@ class LanguageMiddleware(LocaleMiddleware):
     are asked otherwise by their `Accept-Language` header, which is honoured."""
 
     def process_request(self, request):
-        available = {code for code, _ in settings.LANGUAGES}
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in available:
-            user = getattr(request, "user", None)
-            language = getattr(user, "preferred_language", None) if user else None
-        if language not in available and request.path.startswith("/api/"):
-            language = _from_accept_language(request, available)
-        if language not in available:
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(request_language(request, getattr(request, "user", None)))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def request_language(request, user=None) -> str:
+    """The language LanguageMiddleware chooses for `request` (by `user`, None when nobody is
+    signed in): also what the public answers short-circuit uses, so both agree."""
+    available = {code for code, _ in settings.LANGUAGES}
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if language not in available:
+        language = getattr(user, "preferred_language", None) if user else None
+    if language not in available and request.path.startswith("/api/"):
+        language = _from_accept_language(request, available)
+    if language not in available:
+        language = settings.LANGUAGE_CODE
+    return language

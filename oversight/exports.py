@@ -1,24 +1,29 @@
 """Files for regulators: the certificate register (CSV, XLSX), the plan's annual report
-(DOCX, XLSX) and the national-portal export (JSON array or JSON Lines)."""
+(DOCX, XLSX) and the national-portal export (JSON array or JSON Lines).
+
+openpyxl (and python-docx) are imported by the functions that write those files: a web worker
+that never makes one does not carry them (see README, Benchmarks)."""
+
+from __future__ import annotations
 
 import csv
 import datetime
 import io
 import json
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from certification.models import Certificate, Province, Sector, SupplyChainStage
 from core.clock import today
 from oversight import portal
 from oversight.selectors import IndicatorProgress, activities_of, plan_progress, year_summary
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX_DATE = "DD/MM/YYYY"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -154,6 +159,8 @@ def register_csv_lines(certificates: QuerySet[Certificate]) -> Iterator[str]:
 
 def register_xlsx(certificates: QuerySet[Certificate]) -> bytes:
     """The register as an .xlsx workbook (one sheet, bold header, real date cells)."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = _sheet(workbook, _("Certificate register"), register_headers())
     for row in register_rows(certificates):
@@ -163,6 +170,9 @@ def register_xlsx(certificates: QuerySet[Certificate]) -> bytes:
 
 def _sheet(workbook: Workbook, title: str, headers: list[str]):
     """A write-only sheet with a bold header row."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     sheet = workbook.create_sheet(title[:31])
     bold = Font(bold=True)
     cells = []
@@ -177,6 +187,8 @@ def _sheet(workbook: Workbook, title: str, headers: list[str]):
 
 def _append(sheet, values: list) -> None:
     """Append a row; dates become date cells shown d/m/Y; text never becomes a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
     cells = []
     for value in values:
         if isinstance(value, datetime.date):
@@ -404,6 +416,8 @@ def annual_report_docx(province: Province, year: int) -> bytes:
 
 def annual_report_xlsx(province: Province, year: int) -> bytes:
     """The annual report as an .xlsx workbook: indicators, certification, activities."""
+    from openpyxl import Workbook
+
     data = annual_report_data(province, year)
     workbook = Workbook(write_only=True)
     indicators = _sheet(

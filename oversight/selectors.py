@@ -182,7 +182,38 @@ def certified_enterprises(
 
 
 def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> int:
-    return len(certified_enterprises(province_ids, [day])[day])
+    """How many enterprises `certified_enterprises` lists for `day`, by the same rules, counted
+    by the database (one query: the union of the tax codes; no certificate row leaves it)."""
+    withdrawn_by_then = LogEntry.objects.filter(
+        content_type__app_label="certification",
+        content_type__model="certificate",
+        object_id=Cast(OuterRef("pk"), CharField()),
+        transition="withdraw",
+        created_at__lt=_local_start(day + datetime.timedelta(days=1)),
+    )
+    own = Certificate.objects.filter(
+        enterprise__province_id__in=province_ids,
+        issued_on__lte=day,
+        valid_from__lte=day,
+        valid_until__gte=day,
+    )
+    if day >= today():
+        # Active now: never withdrawn (a withdrawal is final), no log to look at.
+        own = own.filter(state=Certificate.State.ACTIVE)
+    else:
+        own = own.exclude(Exists(withdrawn_by_then))
+    outside = OutsideCertification.objects.filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day),
+        jurisdiction_id__in=province_ids,
+        valid_from__lte=day,
+        valid_until__gte=day,
+    )
+    return (
+        own.values_list("enterprise__tax_code")
+        .order_by()
+        .union(outside.values_list("tax_code").order_by())
+        .count()
+    )
 
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -219,17 +250,20 @@ class Dashboard:
 
 
 def application_figures(province_ids: list[int]) -> dict:
-    """Applications per state and per body (one query: a body-by-state matrix)."""
+    """Applications per state, per body and per province (one query: a body-by-state matrix
+    per province)."""
     rows = (
         Application.objects.filter(enterprise__province_id__in=province_ids)
-        .values("body_id", "body__name", "body__code", "state")
+        .values("body_id", "body__name", "body__code", "state", "enterprise__province_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     by_state: dict[str, int] = defaultdict(int)
+    by_province: dict[int, int] = defaultdict(int)
     bodies: dict[int, dict] = {}
     for row in rows:
         by_state[row["state"]] += row["n"]
+        by_province[row["enterprise__province_id"]] += row["n"]
         body = bodies.setdefault(
             row["body_id"],
             {
@@ -246,25 +280,38 @@ def application_figures(province_ids: list[int]) -> dict:
     return {
         "by_state": [(s, str(label), by_state.get(s, 0)) for s, label in Application.State.choices],
         "by_body": sorted(bodies.values(), key=lambda b: (-b["total"], b["name"])),
+        "by_province": dict(by_province),
         "total": sum(by_state.values()),
     }
 
 
 def certificate_figures(province_ids: list[int], day: datetime.date) -> dict:
-    """Certificates per state, expiring within 90 days, overdue surveillance (one query)."""
+    """Certificates per state, expiring within 90 days, overdue surveillance, in all and per
+    province (one query)."""
     live = Q(state__in=LIVE_STATES)
     soon = day + datetime.timedelta(EXPIRY_WINDOW_DAYS)
-    counts = Certificate.objects.filter(enterprise__province_id__in=province_ids).aggregate(
-        **{f"state_{s}": Count("pk", filter=Q(state=s)) for s in Certificate.State.values},
-        expiring=Count("pk", filter=live & Q(valid_until__gte=day, valid_until__lte=soon)),
-        overdue=Count("pk", filter=live & Q(next_surveillance_due__lt=day)),
+    rows = (
+        Certificate.objects.filter(enterprise__province_id__in=province_ids)
+        .values("enterprise__province_id")
+        .annotate(
+            **{f"state_{s}": Count("pk", filter=Q(state=s)) for s in Certificate.State.values},
+            expiring=Count("pk", filter=live & Q(valid_until__gte=day, valid_until__lte=soon)),
+            overdue=Count("pk", filter=live & Q(next_surveillance_due__lt=day)),
+        )
+        .order_by()
     )
+    per_province = {row.pop("enterprise__province_id"): row for row in rows}
+    counts: dict[str, int] = defaultdict(int)
+    for row in per_province.values():
+        for key, n in row.items():
+            counts[key] += n
     by_state = [(s, str(label), counts[f"state_{s}"]) for s, label in Certificate.State.choices]
     return {
         "by_state": by_state,
         "total": sum(n for _s, _l, n in by_state),
         "expiring": counts["expiring"],
         "overdue": counts["overdue"],
+        "by_province": per_province,
     }
 
 
@@ -459,29 +506,21 @@ def registrations_in(province_ids: list[int]) -> list[BodyRegistration]:
     )
 
 
-def province_comparison(province_ids: list[int], day: datetime.date) -> list[dict]:
+def province_comparison(
+    province_ids: list[int],
+    day: datetime.date,
+    applications: dict[int, int] | None = None,
+    certificates: dict[int, dict] | None = None,
+) -> list[dict]:
     """The provinces side by side: applications, active certificates, certified enterprises
     (also by outside bodies), suspensions and withdrawals in the last 12 months, overdue
-    surveillance. Constant number of queries (4)."""
+    surveillance. Constant number of queries (4; 2 when `applications` and `certificates`, by
+    province id, come from application_figures and certificate_figures)."""
     provinces = list(Province.objects.filter(pk__in=province_ids).order_by("name"))
-    applications = dict(
-        Application.objects.filter(enterprise__province_id__in=province_ids)
-        .values_list("enterprise__province_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    certificate_rows = (
-        Certificate.objects.filter(enterprise__province_id__in=province_ids)
-        .values("enterprise__province_id")
-        .annotate(
-            active=Count("pk", filter=Q(state=Certificate.State.ACTIVE)),
-            suspended=Count("pk", filter=Q(state=Certificate.State.SUSPENDED)),
-            withdrawn=Count("pk", filter=Q(state=Certificate.State.WITHDRAWN)),
-            overdue=Count("pk", filter=Q(state__in=LIVE_STATES, next_surveillance_due__lt=day)),
-        )
-        .order_by()
-    )
-    certificates = {row["enterprise__province_id"]: row for row in certificate_rows}
+    if applications is None:
+        applications = application_figures(province_ids)["by_province"]
+    if certificates is None:
+        certificates = certificate_figures(province_ids, day)["by_province"]
     certified = defaultdict(set)
     for tax, province_id in (
         Certificate.objects.filter(
@@ -502,13 +541,16 @@ def province_comparison(province_ids: list[int], day: datetime.date) -> list[dic
         .values_list("tax_code", "jurisdiction_id")
     ):
         certified[province_id].add(tax)
-    empty = {"active": 0, "suspended": 0, "withdrawn": 0, "overdue": 0}
+    empty: dict[str, int] = {}
     return [
         {
             "province": province,
             "applications": applications.get(province.pk, 0),
             "enterprises_certified": len(certified.get(province.pk, ())),
-            **{k: certificates.get(province.pk, empty)[k] for k in empty},
+            "active": certificates.get(province.pk, empty).get("state_active", 0),
+            "suspended": certificates.get(province.pk, empty).get("state_suspended", 0),
+            "withdrawn": certificates.get(province.pk, empty).get("state_withdrawn", 0),
+            "overdue": certificates.get(province.pk, empty).get("overdue", 0),
         }
         for province in provinces
     ]
@@ -556,7 +598,13 @@ def dashboard(province_ids: list[int], day: datetime.date | None = None) -> Dash
         registrations=registrations,
         registrations_expiring=sum(1 for r in registrations if r.expiring_soon),
         enterprises_certified=certified_enterprise_count(province_ids, day),
-        provinces=province_comparison(province_ids, day) if len(province_ids) > 1 else None,
+        provinces=(
+            province_comparison(
+                province_ids, day, applications["by_province"], certificates["by_province"]
+            )
+            if len(province_ids) > 1
+            else None
+        ),
     )
 
 

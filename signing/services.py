@@ -2,9 +2,8 @@
 PDFs of certificates and decisions (run by the worker after the decision, see tasks.py)."""
 
 import logging
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +17,9 @@ from documents.models import GeneratedType
 from documents.services import document_generate
 from signing.keys import SigningKeyUnavailable, body_signer, fingerprint, timestamper
 from signing.models import SignedPdf, SigningCertificate
-from signing.pdf import sign_pdf
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ class SigningRefused(SigningKeyUnavailable):
     """The key is there but its certificate is not registered (or retired) for the body."""
 
 
-def _load_certificate(data: bytes) -> x509.Certificate:
+def _load_certificate(data: bytes) -> "x509.Certificate":
+    from cryptography import x509
+
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_certificate(data.strip())
@@ -53,6 +56,8 @@ def signing_certificate_register(
         raise PermissionDenied(_("Only the body's staff may register its signing certificate."))
     if body.kind != Organisation.Kind.CERTIFICATION_BODY:
         raise ValidationError(_("Only a certification body registers a signing certificate."))
+    from cryptography.hazmat.primitives import serialization
+
     parsed = _load_certificate(certificate)
     der = parsed.public_bytes(serialization.Encoding.DER)
     from asn1crypto import x509 as asn1_x509
@@ -120,6 +125,10 @@ def _registered(body: Organisation, signer) -> SigningCertificate:
 
 def _signed(render, *, body: Organisation, reason: str, signer_name: str):
     """(signed bytes, registered certificate, timestamped) for the PDF `render(demo)` makes."""
+    # pyHanko (signing.pdf) is loaded by the process that signs (the worker), not by every
+    # web worker that imports this module for its views.
+    from signing.pdf import sign_pdf
+
     with body_signer(body) as signer:
         registered = _registered(body, signer)
         stamper = timestamper()

@@ -22,7 +22,6 @@ from documents.validation import DocumentRejected
 from tracing import services
 from tracing.forms import AnalyseForm, EndpointForm, UploadForm
 from tracing.messages import CTE_LABELS, KDE_LABELS, gap_text
-from tracing.report import render_graph_png
 from tracing.selectors import (
     analyses_of,
     analysis_get_for_user,
@@ -198,6 +197,9 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def analysis_graph(request: HttpRequest, pk: int) -> HttpResponse:
+    # The report module (Pillow, python-docx) is loaded by the first graph, not at start-up.
+    from tracing.report import render_graph_png
+
     analysis = analysis_get_for_user(request.user, pk)
     response = HttpResponse(render_graph_png(analysis.data), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"

@@ -148,3 +148,17 @@ def test_a_stale_generation_is_never_served(certificate):
     public_cache.invalidate(certificate)
     public_cache.set(number, "page:vi", answer, family=family, before=before)
     assert public_cache.get(number, "page:vi") is None
+
+
+def test_an_answer_this_process_remembers_is_not_served_after_an_invalidation(certificate):
+    number, family = certificate.number, public_cache.family_of(certificate)
+    answer = public_cache.PublicAnswer.build(b"current", "text/html")
+    public_cache.set(number, "page:vi", answer, family=family, before=None)
+    public_cache.set(
+        number, "page:vi", answer, family=family, before=public_cache.generation_for(number)
+    )
+    assert public_cache.get(number, "page:vi") == answer  # now remembered by this process
+    assert public_cache.get(number, "page:vi") == answer
+    # Another worker changes the certificate: the shared generation moves on.
+    public_cache.invalidate(certificate)
+    assert public_cache.get(number, "page:vi") is None

@@ -82,6 +82,13 @@ def serve_public_answer(
         public_cache.set(
             number, variant, answer, family=public_cache.family_of(certificate), before=before
         )
+    return answer_response(request, answer)
+
+
+def answer_response(request: HttpRequest, answer: public_cache.PublicAnswer) -> HttpResponse:
+    """The response for a cached public answer: its validators, `304` when the request's
+    revalidation matches them, cacheable by anyone. Also what
+    certification.middleware.PublicAnswerMiddleware sends, so both paths answer alike."""
     response = HttpResponse(answer.content, content_type=answer.content_type, status=answer.status)
     response["ETag"] = answer.etag
     response["Last-Modified"] = http_date(answer.last_modified)

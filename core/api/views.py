@@ -8,6 +8,7 @@
 """
 
 import datetime
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,81 @@ _MAX_ID = 2**63 - 1
 # --- Throttles ----------------------------------------------------------------------------
 
 
+# The sliding log of one throttle key kept in a Redis sorted set (score: request time): drop the
+# times older than the window, count, and add this one if under the limit, in one atomic step.
+# Returns {allowed, count before this request, oldest time in the window (text) or false}.
+_SLIDING_LOG = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local count = redis.call('ZCARD', KEYS[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or false
+if count >= tonumber(ARGV[3]) then
+  return {0, count, oldest}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
+return {1, count, oldest or ARGV[1]}
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _redis_backend(cache):
+    """The Django Redis cache behind `cache` (DRF's default is the default cache's proxy), or
+    None for any other kind of cache."""
+    from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+    from django.core.cache import cache as default_cache
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
+    return backend if isinstance(backend, RedisCache) else None
+
+
 class ScopedThrottle(ScopedRateThrottle):
-    """Scoped throttle that reads the rates when a request comes (settings may change)."""
+    """Scoped throttle that reads the rates when a request comes (settings may change).
+
+    With a Redis cache, each key's sliding log of request times lives in a Redis sorted set
+    and is checked and updated there in one step: DRF's own reads and writes the whole list
+    of the window's request times (pickled) on every request, a cost that grows with the
+    allowed rate. Same rule (at most N requests in any window of the scope's duration), same
+    Retry-After; other caches use DRF's implementation."""
+
+    def allow_request(self, request, view):
+        backend = _redis_backend(self.cache)
+        if backend is None:
+            return super().allow_request(request, view)
+        # ScopedRateThrottle's set-up, then SimpleRateThrottle's rule against Redis.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        client = backend._cache.get_client(write=True)
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
+        allowed, count, oldest = script(
+            keys=[backend.make_key(f"{self.key}:log")],
+            args=[repr(self.now), self.duration, self.num_requests, uuid.uuid4().hex],
+        )
+        self._window = (int(count), float(oldest) if oldest else None)
+        return bool(allowed)
+
+    def wait(self):
+        """Seconds until a request is allowed again, as DRF's wait() counts them."""
+        window = getattr(self, "_window", None)
+        if window is None:
+            return super().wait()
+        count, oldest = window
+        remaining = self.duration - (self.now - oldest) if oldest is not None else self.duration
+        available = self.num_requests - count + 1
+        if available <= 0:
+            return None
+        return remaining / float(available)
 
     def get_rate(self):
         rates = api_settings.DEFAULT_THROTTLE_RATES or {}

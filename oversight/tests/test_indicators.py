@@ -116,6 +116,8 @@ def test_enterprises_certified_counts_only_valid_certificates_and_outside_ones_o
     # was valid; O1's started 5 days ago.
     assert sorted(e.name for e in found[month_ago]) == ["DN E1", "DN E2", "DN E3", "DN E4", "DN E5"]
     assert selectors.certified_enterprise_count([province.pk], now) == 3
+    # The count (done by the database) follows the same rules on a past day.
+    assert selectors.certified_enterprise_count([province.pk], month_ago) == 5
 
 
 @pytest.mark.parametrize("extra", [0, 4])

@@ -13,8 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from certification.models.schemes import DocumentType
+from core.workflow import Rule
 
 
 class GeneratedType(models.TextChoices):
@@ -84,11 +86,26 @@ class DocumentQuerySet(models.QuerySet):
 
     def kept(self) -> "DocumentQuerySet":
         """Versions nobody removed: what fills a slot."""
-        return self.filter(removed_at__isnull=True)
+        return self.filter(state=Document.State.KEPT)
 
 
-class Document(models.Model):
+def _may_change_owner_documents(document: "Document", user) -> bool | str:
+    """Who may take a version out of its slot: who may add documents to its owner (a lazy
+    import: the rule lives beside the upload services)."""
+    from documents.services import may_upload
+
+    return may_upload.test(document.owner, user)
+
+
+may_remove = Rule(_may_change_owner_documents, _("You may not change these documents."))
+
+
+class Document(FSMModelMixin, models.Model):
     """One version of one document of one owner."""
+
+    class State(models.TextChoices):
+        KEPT = "kept", _("In use")
+        REMOVED = "removed", _("Removed")
 
     content_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner type")
@@ -132,6 +149,10 @@ class Document(models.Model):
         verbose_name=_("removed by"),
     )
     removed_note = models.CharField(_("why removed"), max_length=200, blank=True, default="")
+    # In use, or removed (the `remove` transition; who and when are also in the log).
+    state = FSMField(
+        _("state"), max_length=8, choices=State.choices, default=State.KEPT, protected=True
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -159,6 +180,11 @@ class Document(models.Model):
                 condition=Q(removed_at__isnull=True) | Q(removed_by__isnull=False),
                 name="document_removal_names_who",
             ),
+            models.CheckConstraint(
+                condition=Q(state="kept", removed_at__isnull=True)
+                | Q(state="removed", removed_at__isnull=False),
+                name="document_state_matches_removal",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,7 +192,17 @@ class Document(models.Model):
 
     @property
     def removed(self) -> bool:
-        return self.removed_at is not None
+        return self.state == self.State.REMOVED
+
+    @transition(
+        field=state,
+        source=State.KEPT,
+        target=State.REMOVED,
+        permission=may_remove,
+        custom={"label": _("Remove the document")},
+    )
+    def remove(self):
+        pass
 
     @property
     def previewable(self) -> bool:

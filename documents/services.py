@@ -20,7 +20,7 @@ from core.clock import now as clock_now
 from core.exceptions import DomainError
 from core.models import User
 from core.services import log_transition
-from core.workflow import rule
+from core.workflow import execute, rule
 from documents import storage
 from documents.models import DOC_TYPE_CHOICES, SYSTEM_TYPES, Document
 from documents.validation import KINDS, storage_key, validate_upload
@@ -231,34 +231,35 @@ def document_upload_many(
         raise
 
 
-def _locked_document(document: Document) -> Document:
-    return Document.objects.select_for_update().get(pk=document.pk)
-
-
 def _mark_removed(document: Document, *, by: User, action: str, note: str = "") -> Document:
-    """Mark `document` (in the caller's transaction) removed by `by` and log it on its
-    owner's history: the file and the row stay."""
-    locked = _locked_document(document)
-    if locked.removed_at is not None:
+    """Make the `remove` transition of `document` (in the caller's transaction) for `by`: its
+    log says who and when; the owner's history says which version left its slot. The file
+    and the row stay."""
+
+    def prepare(locked: Document) -> list[str]:
+        locked.removed_at = clock_now()
+        locked.removed_by = by
+        locked.removed_note = note[:200]
+        return ["removed_at", "removed_by", "removed_note"]
+
+    def on_owner(locked: Document, entry) -> None:
+        owner = locked.owner
+        state = str(getattr(owner, "state", "") or "")
+        log_transition(
+            owner,
+            action,
+            by=by,
+            previous=state,
+            target=state,
+            comment=f"{locked.get_doc_type_display()}: {locked.original_name} (v{locked.version})"
+            + (f" — {note}" if note else ""),
+            data={"document": locked.pk, "doc_type": locked.doc_type, "version": locked.version},
+        )
+
+    if document.removed:
         raise DomainError(_("This document was already removed."), code="invalid_state")
-    locked.removed_at = clock_now()
-    locked.removed_by = by
-    locked.removed_note = note[:200]
-    locked.save(update_fields=["removed_at", "removed_by", "removed_note"])
-    owner = locked.owner
-    state = str(getattr(owner, "state", "") or "")
-    log_transition(
-        owner,
-        action,
-        by=by,
-        previous=state,
-        target=state,
-        comment=f"{locked.get_doc_type_display()}: {locked.original_name} (v{locked.version})"
-        + (f" — {note}" if note else ""),
-        data={"document": locked.pk, "doc_type": locked.doc_type, "version": locked.version},
-    )
-    document.removed_at, document.removed_by = locked.removed_at, by
-    document.removed_note = locked.removed_note
+    locked = execute(document, "remove", by=by, comment=note[:200], prepare=prepare, after=on_owner)
+    document.refresh_from_db()
     return locked
 
 
@@ -267,7 +268,7 @@ def _check_removable(document: Document, by: User) -> models.Model:
     _check_may_change(owner, by)
     if document.generated or document.doc_type in SYSTEM_TYPES:
         raise PermissionDenied(_("A document the system made cannot be removed or replaced."))
-    if document.removed_at is not None:
+    if document.removed:
         raise DomainError(_("This document was already removed."), code="invalid_state")
     return owner
 

@@ -153,6 +153,15 @@ def test_removing_keeps_the_row_and_the_file_but_empties_the_slot(
     assert client.get(f"/documents/{document.pk}/download/").status_code == 200
     entry = LogEntry.objects.for_object(draft_application).get(transition="document_removed")
     assert entry.actor == enterprise_user and "dia-diem.pdf" in entry.comment
+    # The removal is the document's own `remove` transition, in its history.
+    assert document.state == Document.State.REMOVED
+    own = LogEntry.objects.for_object(document).get()
+    assert (own.transition, own.source_state, own.target_state, own.actor) == (
+        "remove",
+        "kept",
+        "removed",
+        enterprise_user,
+    )
 
 
 def test_removing_the_newest_version_brings_back_the_one_before(

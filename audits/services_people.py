@@ -81,28 +81,38 @@ def qualification_save(
     Raises PermissionDenied unless `by` is an administrator or an officer of a body where the
     person works (for a change: before and after); ValidationError for invalid fields (dates in
     the wrong order, unknown function or area)."""
-    unknown = set(fields) - set(QUALIFICATION_FIELDS)
+    return _save_record(
+        AssessorQualification, qualification, fields, QUALIFICATION_FIELDS, by=by, logged=_logged
+    )
+
+
+def _save_record(model, record, fields: dict, allowed, *, by: User, logged, check=None):
+    """Create (`record` None) or change a person's record of `model` from `fields` (names in
+    `allowed`) for `by`, an officer who manages the person before and after the change, and log
+    it (`create` or `edit`, with `logged(record)`). `check(record, by)` adds its own checks
+    after the model's validation."""
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise ValueError(f"Unknown fields: {sorted(unknown)}")
-    creating = qualification is None
+    creating = record is None
     if creating:
-        qualification = AssessorQualification()
+        record = model()
     else:
-        qualification = AssessorQualification.objects.select_for_update().get(pk=qualification.pk)
-        _require_manager(by, qualification.user)
+        record = model.objects.select_for_update().get(pk=record.pk)
+        _require_manager(by, record.user)
     for name, value in fields.items():
-        setattr(qualification, name, value)
-    _require_manager(by, qualification.user)
-    qualification.full_clean()
+        setattr(record, name, value)
+    _require_manager(by, record.user)
+    record.full_clean()
+    if check is not None:
+        check(record, by)
     if creating:
-        qualification.save()
-        log_transition(qualification, "create", by=by, data=_logged(qualification))
+        record.save()
+        log_transition(record, "create", by=by, data=logged(record))
     else:
-        qualification.save(update_fields=[*fields, "updated_at"])
-        log_transition(
-            qualification, "edit", by=by, data={"fields": list(fields), **_logged(qualification)}
-        )
-    return qualification
+        record.save(update_fields=[*fields, "updated_at"])
+        log_transition(record, "edit", by=by, data={"fields": list(fields), **logged(record)})
+    return record
 
 
 def _logged(q: AssessorQualification) -> dict:
@@ -186,31 +196,15 @@ def witnessing_save(
     Raises PermissionDenied unless `by` is an administrator or an officer of a body where the
     person works; ValidationError for invalid fields (no audit named, a person witnessing
     themselves, a date to come, an audit the person was not on or of another body)."""
-    unknown = set(fields) - set(WITNESSING_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown fields: {sorted(unknown)}")
-    creating = witnessing is None
-    if creating:
-        witnessing = WitnessedAudit()
-    else:
-        witnessing = WitnessedAudit.objects.select_for_update().get(pk=witnessing.pk)
-        _require_manager(by, witnessing.user)
-    for name, value in fields.items():
-        setattr(witnessing, name, value)
-    _require_manager(by, witnessing.user)
-    witnessing.full_clean()
-    _check_witnessing(witnessing, by)
-    if creating:
-        witnessing.save()
-        log_transition(witnessing, "create", by=by, data=_logged_witnessing(witnessing))
-    else:
-        witnessing.save(update_fields=[*fields, "updated_at"])
-        log_transition(
-            witnessing,
-            "edit",
-            by=by,
-            data={"fields": list(fields), **_logged_witnessing(witnessing)},
-        )
+    witnessing = _save_record(
+        WitnessedAudit,
+        witnessing,
+        fields,
+        WITNESSING_FIELDS,
+        by=by,
+        logged=_logged_witnessing,
+        check=_check_witnessing,
+    )
     if evidence is not None:
         from documents.services import document_upload
 

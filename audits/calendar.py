@@ -26,9 +26,9 @@ FEED_AHEAD = datetime.timedelta(days=400)
 
 def feed_token(user: User) -> str:
     """`<id in base 36>-<hmac>`, valid until the user's password changes."""
-    digest = salted_hmac(
-        FEED_SALT, f"{user.pk}:{user.password}", algorithm="sha256"
-    ).hexdigest()[:32]
+    digest = salted_hmac(FEED_SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()[
+        :32
+    ]
     return f"{int_to_base36(user.pk)}-{digest}"
 
 

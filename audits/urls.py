@@ -54,9 +54,7 @@ urlpatterns = [
     path("competence/new/", views_competence.competence_edit, name="competence_create"),
     path("competence/<int:pk>/", views_competence.competence_edit, name="competence_edit"),
     path("competence/witnessing/", views_competence.witnessing_list, name="witnessing_list"),
-    path(
-        "competence/witnessing/new/", views_competence.witnessing_edit, name="witnessing_create"
-    ),
+    path("competence/witnessing/new/", views_competence.witnessing_edit, name="witnessing_create"),
     path(
         "competence/witnessing/<int:pk>/",
         views_competence.witnessing_edit,

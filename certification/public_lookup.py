@@ -103,9 +103,7 @@ def public_certificates_found(
     replaced the superseded ones."""
     asked = distinct_numbers(numbers)
     related = Certificate.objects.select_related("enterprise", "body", "decision").prefetch_related(
-        Prefetch(
-            "stop_use_notices", queryset=StopUseNotice.objects.order_by("-issued_on", "-id")
-        )
+        Prefetch("stop_use_notices", queryset=StopUseNotice.objects.order_by("-issued_on", "-id"))
     )
     by_number: dict[str, Certificate] = {}
     candidates = {variant for n in asked for variant in (n, n.upper())}

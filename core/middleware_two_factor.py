@@ -42,9 +42,14 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         session = getattr(request, "session", None)
         pending = session.get(SESSION_KEY) if session is not None else None
-        if pending and not request.path.startswith(_OPEN) and request.path not in (
-            "/healthz",
-            "/readyz",
+        if (
+            pending
+            and not request.path.startswith(_OPEN)
+            and request.path
+            not in (
+                "/healthz",
+                "/readyz",
+            )
         ):
             if request.user.is_authenticated and request.user.is_verified():
                 settle(request)

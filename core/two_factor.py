@@ -41,9 +41,7 @@ def two_factor_required(user: User) -> bool:
     return (
         Membership.objects.active()
         .filter(user=user, role__in=TWO_FACTOR_ROLES)
-        .filter(
-            Q(organisation__require_two_factor=True) | Q(jurisdiction__require_two_factor=True)
-        )
+        .filter(Q(organisation__require_two_factor=True) | Q(jurisdiction__require_two_factor=True))
         .exists()
     )
 

@@ -33,9 +33,7 @@ class KeptKeySigner(signers.SimpleSigner):
             return super().sign_raw(data, digest_algorithm)
         if self._loaded_key is None:
             self._loaded_key = load_der_private_key(self.signing_key.dump(), password=None)
-        return self._loaded_key.sign(
-            data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
-        )
+        return self._loaded_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
 def sign_pdf(

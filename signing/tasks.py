@@ -14,6 +14,7 @@ from signing.keys import SigningKeyUnavailable
 
 logger = logging.getLogger(__name__)
 
+
 def sign_certificate(*, certificate_id: int, source_key: str, reason: str) -> int | None:
     """Make the signed PDF of the certificate for the event `source_key`; returns the
     SignedPdf id, or None when the body has no usable signing key (logged)."""
@@ -37,4 +38,3 @@ def sign_decision(*, decision_id: int) -> int | None:
     except SigningKeyUnavailable as exc:
         logger.error("Decision %s not signed: %s", decision_id, exc)
         return None
-

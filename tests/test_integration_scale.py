@@ -20,9 +20,7 @@ def test_seed_scale_small_makes_a_tenth_of_the_medium_data_set(settings):
     call_command("seed_scale", "--size", "small", stdout=out)
     assert "seed_scale small" in out.getvalue()
     assert Application.objects.count() == 2000
-    assert set(Application.objects.values_list("state", flat=True)) == set(
-        Application.State.values
-    )
+    assert set(Application.objects.values_list("state", flat=True)) == set(Application.State.values)
     assert Certificate.objects.count() == 800
     assert Audit.objects.count() > 2500
     assert ChecklistAnswer.objects.count() > 100_000

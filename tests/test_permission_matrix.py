@@ -429,7 +429,11 @@ def _build_world(admin) -> World:
     w.tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
     w.import_batches = {
         scope: ImportBatch.objects.create(
-            kind="enterprises", file_name="dn.csv", sha256="0" * 64, size=1, rows=[],
+            kind="enterprises",
+            file_name="dn.csv",
+            sha256="0" * 64,
+            size=1,
+            rows=[],
             created_by=users[CB_STAFF if scope == "body" else REGULATOR],
             body=w.body if scope == "body" else None,
             jurisdiction=province if scope == "province" else None,
@@ -794,11 +798,15 @@ class Matrix:
             response, was_done = self.isolated(run)
             case = f"page {action} {kind} {actor}"
             if actor in who:
-                self.expect(was_done and not self.refused(response, actor), case,
-                            (response.status_code, response.content[:300]))
+                self.expect(
+                    was_done and not self.refused(response, actor),
+                    case,
+                    (response.status_code, response.content[:300]),
+                )
             else:
-                self.expect(self.refused(response, actor) and not was_done, case,
-                            response.status_code)
+                self.expect(
+                    self.refused(response, actor) and not was_done, case, response.status_code
+                )
 
     def updates(self, kind: str, actor: str) -> None:
         if kind != "application":
@@ -832,7 +840,6 @@ class Matrix:
             page.status_code,
         )
 
-
     # --- imports ---------------------------------------------------------------------------
 
     def imports(self, actor: str) -> None:
@@ -860,11 +867,15 @@ class Matrix:
             response, added = self.isolated(run)
             case = f"page import {kind} into {scope} {actor}"
             if allowed:
-                self.expect(response.status_code == 302 and added == 1, case,
-                            (response.status_code, response.content[:200]))
+                self.expect(
+                    response.status_code == 302 and added == 1,
+                    case,
+                    (response.status_code, response.content[:200]),
+                )
             else:
-                self.expect(self.refused(response, actor) and added == 0, case,
-                            response.status_code)
+                self.expect(
+                    self.refused(response, actor) and added == 0, case, response.status_code
+                )
         for scope, allowed_actors in IMPORTS_CONFIRM_EXPECTED.items():
             batch = w.import_batches[scope]
 
@@ -877,8 +888,11 @@ class Matrix:
             if actor in allowed_actors:
                 self.expect(state == "queued", case, (response.status_code, state))
             else:
-                self.expect(self.refused(response, actor) and state == "previewed", case,
-                            (response.status_code, state))
+                self.expect(
+                    self.refused(response, actor) and state == "previewed",
+                    case,
+                    (response.status_code, state),
+                )
 
 
 @pytest.mark.django_db

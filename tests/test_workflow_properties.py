@@ -274,8 +274,9 @@ class Workflow(RuleBasedStateMachine):
             return None
         application.refresh_from_db()
         issued = []
-        attempt(lambda: issued.append(application_grant(application=application,
-                                                        by=self.person(by))))
+        attempt(
+            lambda: issued.append(application_grant(application=application, by=self.person(by)))
+        )
         return issued[0] if issued else None
 
     @rule(
@@ -360,7 +361,14 @@ class Workflow(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_random_transitions_by_random_people_keep_the_invariants(
-    enterprise, body, enterprise_user, cb_staff, lead_assessor, decider, regulator, outsider,
+    enterprise,
+    body,
+    enterprise_user,
+    cb_staff,
+    lead_assessor,
+    decider,
+    regulator,
+    outsider,
     admin_user,
 ):
     scheme = SchemeFactory()

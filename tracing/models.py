@@ -10,7 +10,6 @@
   finding is raised) or dismisses it.
 """
 
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models

@@ -132,9 +132,7 @@ def test_only_officers_of_the_persons_body_record_and_the_record_is_checked(
     with pytest.raises(ValidationError):
         witnessed(member, by=cb_staff, ago=relativedelta(days=1), witness=member)
     with pytest.raises(ValidationError) as not_on_team:
-        witnessed(
-            member, by=cb_staff, ago=relativedelta(days=1), audit=plan(application, cb_staff)
-        )
+        witnessed(member, by=cb_staff, ago=relativedelta(days=1), audit=plan(application, cb_staff))
     assert "audit" in not_on_team.value.message_dict
     assert not WitnessedAudit.objects.exists()
 

@@ -94,9 +94,7 @@ def test_500_numbers_are_answered_in_the_same_number_of_queries_as_3(certificate
     assert (body["count"], body["found"]) == (500, 500)
 
 
-def test_answers_come_from_the_public_cache_and_change_after_a_suspension(
-    certificate, cb_staff
-):
+def test_answers_come_from_the_public_cache_and_change_after_a_suspension(certificate, cb_staff):
     """The bulk lookup shares the single lookup's cache: asked twice, the second answer needs
     no query for the certificates; a suspension (a new cache generation) shows at once."""
     numbers = [c.number for c in copies(certificate, 20)] + [certificate.number]

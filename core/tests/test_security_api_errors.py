@@ -35,9 +35,7 @@ def _raw_client(user=None):
 @pytest.mark.django_db
 def test_deeply_nested_json_is_a_400_not_a_500_also_anonymously(body):
     nested = "[" * 100_000 + "]" * 100_000
-    response = _raw_client().post(
-        f"{API}/complaints/", nested, content_type="application/json"
-    )
+    response = _raw_client().post(f"{API}/complaints/", nested, content_type="application/json")
     _json_error(response, 400)
 
 

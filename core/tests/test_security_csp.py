@@ -22,9 +22,7 @@ INLINE_HANDLER = re.compile(r"\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.IGNORECASE)
 def _directives(response) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     return {
-        part.split()[0]: part.split()[1:]
-        for part in (p.strip() for p in header.split(";"))
-        if part
+        part.split()[0]: part.split()[1:] for part in (p.strip() for p in header.split(";")) if part
     }
 
 

@@ -49,9 +49,7 @@ def test_an_officer_sets_it_up_and_then_every_sign_in_asks_for_a_code(client, cb
     wrong = client.post("/accounts/two-factor/verify/", {"code": "000000"})
     assert wrong.status_code == 200
     assert client.get("/applications/").status_code == 302
-    right = client.post(
-        "/accounts/two-factor/verify/?next=/applications/", {"code": codes[0]}
-    )
+    right = client.post("/accounts/two-factor/verify/?next=/applications/", {"code": codes[0]})
     assert right.status_code == 302
     assert right["Location"] == "/applications/"
     assert client.get("/applications/").status_code == 200

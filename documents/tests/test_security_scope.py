@@ -39,8 +39,9 @@ def _sees(client_user, document, client) -> dict[str, bool]:
 
 
 @pytest.fixture
-def two_audits(enterprise, other_enterprise, body, enterprise_user, cb_staff, lead_assessor,
-               admin_user):
+def two_audits(
+    enterprise, other_enterprise, body, enterprise_user, cb_staff, lead_assessor, admin_user
+):
     colleague = grant(UserFactory(username="colleague"), Role.ASSESSOR, body, by=admin_user)
     mine = factories.audit(
         application=factories.application(

@@ -197,9 +197,12 @@ def test_an_unknown_decision_on_a_proposal_answers_404(audit, member, lead_asses
         f"{API}/proposed-findings/{proposal['id']}/approve/", {"comment": "x"}, format="json"
     )
     assert response.status_code == 404
-    assert api_as(lead_assessor).get(f"{API}/trace-analyses/{analysis['id']}/").json()[
-        "proposals"
-    ][0]["state"] == "proposed"
+    assert (
+        api_as(lead_assessor)
+        .get(f"{API}/trace-analyses/{analysis['id']}/")
+        .json()["proposals"][0]["state"]
+        == "proposed"
+    )
 
 
 def test_a_deeply_nested_file_is_refused_as_invalid_json(audit, member):

@@ -373,6 +373,7 @@ class Generator:
                 self.user(f"scale{self.prefix}-decider-{b}-{i}", f"Người quyết định {b}.{i}")
                 for i in (1, 2)
             ]
+
             def competence(u, function):
                 # Competence matrix: every area of the scheme, witnessed within 3 years.
                 w.add(

@@ -35,9 +35,7 @@ class Command(BaseCommand):
             except SigningKeyUnavailable as exc:
                 raise CommandError(str(exc)) from None
         try:
-            registered = signing_certificate_register(
-                body=organisation, certificate=data, by=None
-            )
+            registered = signing_certificate_register(body=organisation, certificate=data, by=None)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(

@@ -313,34 +313,14 @@ def finding_get_for_user(user: User, pk: int) -> Finding:
     return finding
 
 
-def qualifications_visible_to(user: User):
-    """Qualifications of the assessors of the bodies where `user` is an officer or a decision
-    maker, and the user's own; every one for an administrator."""
-    if not user.is_authenticated or not user.is_active:
-        return AssessorQualification.objects.none()
-    if user.is_superuser:
-        return AssessorQualification.objects.all()
-    bodies = (
-        Membership.objects.active()
-        .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
-        .values("organisation_id")
-    )
-    assessors = (
-        Membership.objects.active()
-        .filter(role=Role.ASSESSOR, organisation_id__in=bodies)
-        .values("user_id")
-    )
-    return AssessorQualification.objects.filter(Q(user_id__in=assessors) | Q(user_id=user.pk))
-
-
-def witnessings_visible_to(user: User):
-    """Witnessing records of the people (assessors, officers, decision makers) of the bodies
+def _people_records_visible_to(model, user: User, roles: list[str]):
+    """Records of `model` (with a `user`) of the people holding one of `roles` in the bodies
     where `user` is an officer or a decision maker, and the user's own; every one for an
     administrator."""
     if not user.is_authenticated or not user.is_active:
-        return WitnessedAudit.objects.none()
+        return model.objects.none()
     if user.is_superuser:
-        return WitnessedAudit.objects.all()
+        return model.objects.all()
     bodies = (
         Membership.objects.active()
         .filter(user=user, role__in=[Role.CB_STAFF, Role.DECISION_MAKER])
@@ -348,13 +328,25 @@ def witnessings_visible_to(user: User):
     )
     people = (
         Membership.objects.active()
-        .filter(
-            role__in=[Role.ASSESSOR, Role.CB_STAFF, Role.DECISION_MAKER],
-            organisation_id__in=bodies,
-        )
+        .filter(role__in=roles, organisation_id__in=bodies)
         .values("user_id")
     )
-    return WitnessedAudit.objects.filter(Q(user_id__in=people) | Q(user_id=user.pk))
+    return model.objects.filter(Q(user_id__in=people) | Q(user_id=user.pk))
+
+
+def qualifications_visible_to(user: User):
+    """Qualifications of the assessors of the bodies where `user` is an officer or a decision
+    maker, and the user's own; every one for an administrator."""
+    return _people_records_visible_to(AssessorQualification, user, [Role.ASSESSOR])
+
+
+def witnessings_visible_to(user: User):
+    """Witnessing records of the people (assessors, officers, decision makers) of the bodies
+    where `user` is an officer or a decision maker, and the user's own; every one for an
+    administrator."""
+    return _people_records_visible_to(
+        WitnessedAudit, user, [Role.ASSESSOR, Role.CB_STAFF, Role.DECISION_MAKER]
+    )
 
 
 # --- Team picker ----------------------------------------------------------------------------

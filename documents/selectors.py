@@ -122,28 +122,29 @@ def documents_of(owner: models.Model) -> QuerySet[Document]:
     )
 
 
-def current_documents_of(owner: models.Model) -> list[Document]:
-    """The latest version of each type attached to `owner` and not removed (one query)."""
+def latest_kept(versions) -> list:
+    """The newest version not removed of each type among `versions` (newest first per type)."""
     latest: dict[str, Document] = {}
-    for document in documents_of(owner).kept():
-        latest.setdefault(document.doc_type, document)
+    for document in versions:
+        if not document.removed:
+            latest.setdefault(document.doc_type, document)
     return list(latest.values())
 
 
-def document_slots(
-    owner: models.Model, doc_types, *, labels: dict | None = None, versions=None
-) -> list[dict]:
-    """One slot per type of `doc_types` (in that order), from one query (none when every
-    version of `owner` is given in `versions`): `current` (the latest version not removed, or
-    None: the slot is missing), `kept` (every version not removed, newest first) and
-    `versions` (every version, removed ones included: the history)."""
+def current_documents_of(owner: models.Model) -> list[Document]:
+    """The latest version of each type attached to `owner` and not removed (one query)."""
+    return latest_kept(documents_of(owner).kept())
+
+
+def document_slots(doc_types, versions) -> list[dict]:
+    """One slot per type of `doc_types` (in that order) from `versions`, every version of the
+    owner newest first (no query): `current` (the latest version not removed, or None: the
+    slot is missing), `kept` (every version not removed, newest first) and `versions` (every
+    version, removed ones included: the history)."""
     from documents.models import DOC_TYPE_CHOICES
 
-    names = dict(DOC_TYPE_CHOICES) | (labels or {})
+    names = dict(DOC_TYPE_CHOICES)
     by_type: dict[str, list[Document]] = {t: [] for t in doc_types}
-    if versions is None:
-        versions = documents_of(owner).filter(doc_type__in=list(by_type))
-        versions = versions.select_related("removed_by")
     for document in versions:
         if document.doc_type in by_type:
             by_type[document.doc_type].append(document)

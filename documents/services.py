@@ -256,11 +256,7 @@ def _mark_removed(document: Document, *, by: User, action: str, note: str = "") 
             data={"document": locked.pk, "doc_type": locked.doc_type, "version": locked.version},
         )
 
-    if document.removed:
-        raise DomainError(_("This document was already removed."), code="invalid_state")
-    locked = execute(document, "remove", by=by, comment=note[:200], prepare=prepare, after=on_owner)
-    document.refresh_from_db()
-    return locked
+    return execute(document, "remove", by=by, comment=note[:200], prepare=prepare, after=on_owner)
 
 
 def _check_removable(document: Document, by: User) -> models.Model:

@@ -9,7 +9,7 @@ refreshes the parts of the page marked `data-upload-refresh` when they are done.
 from django import template
 
 from documents.models import DOC_TYPE_CHOICES, SYSTEM_TYPES, GeneratedType
-from documents.selectors import document_slots, documents_of, owner_type_of
+from documents.selectors import document_slots, documents_of, latest_kept, owner_type_of
 from documents.services import may_upload
 from documents.validation import allowed_types
 
@@ -43,7 +43,6 @@ def documents_panel(
     upload=True,
     every_version=False,
     slots=None,
-    labels=None,
     optional=(),
 ):
     """`doc_types`: the types to offer in the form (default: every type a person may upload).
@@ -51,7 +50,7 @@ def documents_panel(
     latest version of each type. `upload=False` leaves the upload form out (the page takes
     files in a form of its own). `slots`: show one slot per type instead (its state, its file,
     its own input: one choice of a file attaches it), e.g. the documents a scheme requires;
-    `labels` may name some of them; those in `optional` are not said to be missing.
+    those in `optional` are not said to be missing.
     The page must already have authorised `owner` for the user. One query for the documents
     whatever their number (plus the permission check)."""
     request = context.get("request")
@@ -71,24 +70,14 @@ def documents_panel(
     }
     versions = list(documents_of(owner).select_related("removed_by"))
     if slots:
-        rows = document_slots(owner, list(slots), labels=labels, versions=versions)
+        rows = document_slots(list(slots), versions)
         for slot in rows:
             slot["multiple"] = slot["doc_type"] in MULTI_TYPES
             slot["required"] = slot["doc_type"] not in optional
         # What the owner carries besides its slots (e.g. the decision the system wrote).
-        others: dict[str, object] = {}
-        for document in versions:
-            if document.doc_type not in slots and not document.removed:
-                others.setdefault(document.doc_type, document)
-        return {**base, "slots": rows, "others": list(others.values())}
-    if every_version:
-        documents = [d for d in versions if not d.removed]
-    else:
-        latest: dict[str, object] = {}
-        for document in versions:
-            if not document.removed:
-                latest.setdefault(document.doc_type, document)
-        documents = list(latest.values())
+        others = latest_kept(d for d in versions if d.doc_type not in slots)
+        return {**base, "slots": rows, "others": others}
+    documents = [d for d in versions if not d.removed] if every_version else latest_kept(versions)
     return {
         **base,
         "documents": documents,

@@ -170,7 +170,7 @@ def _check_witnessing(w: WitnessedAudit, by: User) -> None:
         errors.setdefault("witnessed_on", []).append(_("A witnessing is recorded once done."))
     if w.audit_id is not None:
         audit = Audit.objects.select_related("application", "certificate").get(pk=w.audit_id)
-        body_id = (audit.application or audit.certificate).body_id
+        body_id = audit.subject.body_id
         if (
             not by.is_superuser
             and not bodies_managed_by(by).filter(organisation_id=body_id).exists()

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from audits.models import (
     WitnessedAudit,
     WitnessKind,
 )
-from audits.selectors import qualifications_visible_to, witnessings_visible_to
+from audits.selectors import audit_subject_q, qualifications_visible_to, witnessings_visible_to
 from audits.services_people import (
     WITNESSING_FIELDS,
     bodies_managed_by,
@@ -183,23 +182,15 @@ class WitnessingForm(forms.ModelForm):
             "full_name", "username"
         )
         self.fields["user"].queryset = people
-        self.fields["witness"].queryset = (
-            User.objects.filter(is_active=True)
-            .filter(pk__in=people_managed_by(by))
-            .order_by("full_name", "username")
-        )
+        self.fields["witness"].queryset = people
         audits = Audit.objects.select_related(
             "application__enterprise", "certificate__enterprise"
         ).order_by("-planned_start", "-pk")
         if not by.is_superuser:
-            bodies = bodies_managed_by(by)
-            audits = audits.filter(
-                Q(application__body_id__in=bodies) | Q(certificate__body_id__in=bodies)
-            )
+            audits = audits.filter(audit_subject_q(body_ids=bodies_managed_by(by)))
         self.fields["audit"].queryset = audits
         self.fields["audit"].label_from_instance = lambda a: (
-            f"{a.get_kind_display()} · {a.subject.number} · {a.client.name} · "
-            f"{a.planned_start:%d/%m/%Y}"
+            f"{a} · {a.client.name} · {a.planned_start:%d/%m/%Y}"
         )
 
 

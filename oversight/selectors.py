@@ -509,18 +509,14 @@ def registrations_in(province_ids: list[int]) -> list[BodyRegistration]:
 def province_comparison(
     province_ids: list[int],
     day: datetime.date,
-    applications: dict[int, int] | None = None,
-    certificates: dict[int, dict] | None = None,
+    applications: dict[int, int],
+    certificates: dict[int, dict],
 ) -> list[dict]:
     """The provinces side by side: applications, active certificates, certified enterprises
     (also by outside bodies), suspensions and withdrawals in the last 12 months, overdue
-    surveillance. Constant number of queries (4; 2 when `applications` and `certificates`, by
-    province id, come from application_figures and certificate_figures)."""
+    surveillance. `applications` and `certificates` are the by-province figures of
+    application_figures and certificate_figures. Constant number of queries (2)."""
     provinces = list(Province.objects.filter(pk__in=province_ids).order_by("name"))
-    if applications is None:
-        applications = application_figures(province_ids)["by_province"]
-    if certificates is None:
-        certificates = certificate_figures(province_ids, day)["by_province"]
     certified = defaultdict(set)
     for tax, province_id in (
         Certificate.objects.filter(

@@ -282,7 +282,7 @@ class WitnessedAudit(TimeStampedModel):
     @property
     def audit_label(self) -> str:
         if self.audit_id:
-            return f"{self.audit.get_kind_display()} · {self.audit.subject.number}"
+            return str(self.audit)
         return self.external_reference
 
 

@@ -11,11 +11,9 @@ from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, Qu
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from certification.models import Application, Certificate, Decision, Organisation
+from certification.models import Application, Organisation
 from oversight import selectors
 from oversight.selectors import (
-    EXPIRY_WINDOW_DAYS,
-    LIVE_STATES,
     _certificate_log,
     _local_start,
     _overdue_majors,
@@ -41,20 +39,13 @@ def _applications(ids, day):
 
 
 def _certificates(ids, day):
-    return (
-        Certificate.objects.filter(enterprise__province_id__in=ids)
-        .select_related("enterprise", "body")
-        .order_by("number", "pk")
-    )
+    return selectors._certificates_in(ids).order_by("number", "pk")
 
 
 def _certified_enterprises(ids, day):
-    holds_active = Certificate.objects.filter(
-        enterprise_id=OuterRef("pk"), state=Certificate.State.ACTIVE
-    )
     return (
         Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE, province_id__in=ids)
-        .filter(Exists(holds_active))
+        .filter(Exists(selectors.holds_active_certificate()))
         .select_related("province")
         .order_by("name", "pk")
     )
@@ -63,26 +54,6 @@ def _certified_enterprises(ids, day):
 def _enterprises_certified(ids, day):
     # The plan's indicator (also by outside bodies): a list made in Python (two queries).
     return selectors.certified_enterprises(ids, [day])[day]
-
-
-def _expiring(ids, day):
-    return (
-        _certificates(ids, day)
-        .filter(
-            state__in=LIVE_STATES,
-            valid_until__gte=day,
-            valid_until__lte=day + datetime.timedelta(EXPIRY_WINDOW_DAYS),
-        )
-        .order_by("valid_until", "number")
-    )
-
-
-def _overdue_surveillance(ids, day):
-    return (
-        _certificates(ids, day)
-        .filter(state__in=LIVE_STATES, next_surveillance_due__lt=day)
-        .order_by("next_surveillance_due", "number")
-    )
 
 
 def _majors_overdue(ids, day):
@@ -127,12 +98,7 @@ def _sanctioned(transition: str):
 
 def _decisions(ids, day):
     return (
-        Decision.objects.filter(
-            application__enterprise__province_id__in=ids,
-            application__submitted_at__isnull=False,
-            decided_on__gte=day - relativedelta(months=12),
-            decided_on__lte=day,
-        )
+        selectors.decisions_between(ids, day - relativedelta(months=12), day)
         .select_related("application__enterprise", "application__body")
         .order_by("-decided_on", "-pk")
     )
@@ -156,13 +122,13 @@ FIGURES: dict[str, Figure] = {
     "expiring": Figure(
         _("Certificates expiring within 90 days"),
         "certificate",
-        _expiring,
+        selectors.expiring_certificates_qs,
         ("number", "enterprise__name"),
     ),
     "overdue_surveillance": Figure(
         _("Surveillance overdue"),
         "certificate",
-        _overdue_surveillance,
+        selectors.overdue_surveillance_qs,
         ("number", "enterprise__name"),
     ),
     "majors_overdue": Figure(

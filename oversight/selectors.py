@@ -321,32 +321,45 @@ def _certificates_in(province_ids: list[int]) -> QuerySet[Certificate]:
     )
 
 
-def expiring_certificates(province_ids: list[int], day: datetime.date) -> list[Certificate]:
-    return list(
+def expiring_certificates_qs(province_ids: list[int], day: datetime.date):
+    """Live certificates ending within EXPIRY_WINDOW_DAYS of `day`, soonest first."""
+    return (
         _certificates_in(province_ids)
         .filter(
             state__in=LIVE_STATES,
             valid_until__gte=day,
             valid_until__lte=day + datetime.timedelta(EXPIRY_WINDOW_DAYS),
         )
-        .order_by("valid_until", "number")[:LIST_LIMIT]
+        .order_by("valid_until", "number")
+    )
+
+
+def expiring_certificates(province_ids: list[int], day: datetime.date) -> list[Certificate]:
+    return list(expiring_certificates_qs(province_ids, day)[:LIST_LIMIT])
+
+
+def overdue_surveillance_qs(province_ids: list[int], day: datetime.date):
+    """Live certificates whose surveillance was due before `day`, longest overdue first."""
+    return (
+        _certificates_in(province_ids)
+        .filter(state__in=LIVE_STATES, next_surveillance_due__lt=day)
+        .order_by("next_surveillance_due", "number")
     )
 
 
 def overdue_surveillance(province_ids: list[int], day: datetime.date) -> list[Certificate]:
-    return list(
-        _certificates_in(province_ids)
-        .filter(state__in=LIVE_STATES, next_surveillance_due__lt=day)
-        .order_by("next_surveillance_due", "number")[:LIST_LIMIT]
-    )
+    return list(overdue_surveillance_qs(province_ids, day)[:LIST_LIMIT])
+
+
+def holds_active_certificate():
+    """Subquery for an enterprise (OuterRef "pk") holding an active certificate."""
+    return Certificate.objects.filter(enterprise_id=OuterRef("pk"), state=Certificate.State.ACTIVE)
 
 
 def certified_enterprise_figures(province_ids: list[int]) -> dict:
     """Enterprises holding a valid (active) certificate, per sector and per commune (one
     query: a sector-by-commune matrix)."""
-    holds_active = Certificate.objects.filter(
-        enterprise_id=OuterRef("pk"), state=Certificate.State.ACTIVE
-    )
+    holds_active = holds_active_certificate()
     rows = (
         Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE, province_id__in=province_ids)
         .filter(Exists(holds_active))
@@ -453,17 +466,23 @@ def recent_sanctions(province_ids: list[int], start: datetime.date) -> list[LogE
     )
 
 
-def decision_lead_time(province_ids: list[int], start: datetime.date, end: datetime.date) -> dict:
-    """Median days from the (last) submission of an application to its decision, over the
-    decisions taken from `start` to `end` (one query; the days are counted by the database,
-    submission dates in the local time zone). On PostgreSQL the median is the database's
-    `percentile_cont(0.5)`, so no row leaves it; elsewhere the days are fetched."""
-    decisions = Decision.objects.filter(
+def decisions_between(province_ids: list[int], start: datetime.date, end: datetime.date):
+    """Decisions taken from `start` to `end` on submitted applications of these provinces'
+    enterprises: those the median days to decision is taken over."""
+    return Decision.objects.filter(
         application__enterprise__province_id__in=province_ids,
         application__submitted_at__isnull=False,
         decided_on__gte=start,
         decided_on__lte=end,
     )
+
+
+def decision_lead_time(province_ids: list[int], start: datetime.date, end: datetime.date) -> dict:
+    """Median days from the (last) submission of an application to its decision, over the
+    decisions taken from `start` to `end` (one query; the days are counted by the database,
+    submission dates in the local time zone). On PostgreSQL the median is the database's
+    `percentile_cont(0.5)`, so no row leaves it; elsewhere the days are fetched."""
+    decisions = decisions_between(province_ids, start, end)
     if connection.vendor == "postgresql":
         days = Func(
             F("decided_on"),

@@ -61,10 +61,7 @@ def may_upload(owner: models.Model, user: User) -> bool | str:
         if has_role(user, Role.CB_STAFF, owner.body):
             return True
         if has_role(user, Role.ENTERPRISE, owner.enterprise):
-            editable = {Application.State.DRAFT, Application.State.REVISION_REQUESTED}
-            return owner.state in editable or _(
-                "Documents can be added only while the application is a draft or back for revision."
-            )
+            return _closed_to_applicant(owner) or True
         return False
     if isinstance(owner, BodyRegistration | Certificate):
         return has_role(user, Role.CB_STAFF, owner.body)
@@ -94,15 +91,17 @@ def upload_closed(owner: models.Model, user: User) -> str | None:
     when the state allows it or the user could not anyway): an answer of 409, not 403."""
     if not isinstance(owner, Application) or not user.is_authenticated:
         return None
-    if owner.state in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
+    closed = _closed_to_applicant(owner)
+    if closed is None or has_role(user, Role.CB_STAFF, owner.body):
         return None
-    if has_role(user, Role.CB_STAFF, owner.body):
+    return closed if has_role(user, Role.ENTERPRISE, owner.enterprise) else None
+
+
+def _closed_to_applicant(application: Application) -> str | None:
+    """Why the applicant may not change the application's documents in its state, or None."""
+    if application.state in (Application.State.DRAFT, Application.State.REVISION_REQUESTED):
         return None
-    if has_role(user, Role.ENTERPRISE, owner.enterprise):
-        return _(
-            "Documents can be added only while the application is a draft or back for revision."
-        )
-    return None
+    return _("Documents can be added only while the application is a draft or back for revision.")
 
 
 def _check_may_change(owner: models.Model, user: User) -> None:

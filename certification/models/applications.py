@@ -488,15 +488,20 @@ class Application(FSMModelMixin, TimeStampedModel):
 
     # --- derived ------------------------------------------------------------------------
 
-    def missing_document_types(self) -> list[str]:
+    def required_document_types(self) -> list[str]:
+        """The documents the scheme requires, and for a transfer the previous certificate."""
         from certification.models.schemes import DocumentType
-        from documents.selectors import document_types_of
 
-        present = document_types_of(self)
         required = list(self.scheme.required_document_types)
         if self.kind == self.Kind.TRANSFER:
             required.append(DocumentType.PREVIOUS_CERTIFICATE)
-        return [t for t in required if t not in present]
+        return required
+
+    def missing_document_types(self) -> list[str]:
+        from documents.selectors import document_types_of
+
+        present = document_types_of(self)
+        return [t for t in self.required_document_types() if t not in present]
 
     @property
     def renews_a_certificate(self) -> bool:

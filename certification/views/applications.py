@@ -570,17 +570,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing_documents": _document_labels(missing),
             # One slot per document the application must carry, then the other documents.
             "document_slots": list(
-                dict.fromkeys(
-                    [
-                        *required,
-                        *(
-                            [DocumentType.PREVIOUS_CERTIFICATE]
-                            if application.kind == Application.Kind.TRANSFER
-                            else []
-                        ),
-                        DocumentType.GENERAL,
-                    ]
-                )
+                dict.fromkeys([*application.required_document_types(), DocumentType.GENERAL])
             ),
             "optional_slots": [DocumentType.GENERAL],
             "may_edit": may_edit,

@@ -250,9 +250,7 @@ def complaints_visible_to(user: User):
 
     if not user.is_authenticated or not user.is_active:
         return Complaint.objects.none()
-    management = (
-        Membership.objects.active().filter(user=user, manages_body=True).values("organisation_id")
-    )
+    management = managed_body_ids(user)
     return Complaint.objects.filter(
         Q(body_id__in=_active_scope_ids(user, [Role.CB_STAFF]))
         | Q(body_id__in=management)
@@ -410,3 +408,20 @@ def stop_use_notice_of(certificate):
     if not getattr(certificate, "has_stop_use_notice", True):
         return None
     return certificate.stop_use_notices.order_by("-issued_on", "-id").first()
+
+
+def managed_body_ids(user: User):
+    """Ids (a subquery) of the bodies whose management `user` is on."""
+    return (
+        Membership.objects.active()
+        .filter(user_id=user.pk, manages_body=True)
+        .values("organisation_id")
+    )
+
+
+def bodies_managed(user: User):
+    """The bodies whose management `user` is on (every body for an administrator)."""
+    bodies = Organisation.objects.filter(kind=Organisation.Kind.CERTIFICATION_BODY)
+    if user.is_superuser:
+        return bodies.order_by("name")
+    return bodies.filter(pk__in=managed_body_ids(user)).order_by("name")

@@ -21,6 +21,7 @@ from certification.models import (
     Organisation,
     Role,
 )
+from certification.selectors import bodies_managed
 from certification.selectors_impartiality import (
     body_conflicts_visible_to,
     get_for_user,
@@ -141,8 +142,6 @@ def impartiality_overview(request: HttpRequest) -> HttpResponse:
 
 
 def _managed_bodies(user):
-    from certification.views.management import bodies_managed
-
     return list(bodies_managed(user)[:20])
 
 

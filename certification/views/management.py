@@ -26,15 +26,6 @@ from core.models import LogEntry, User
 from core.ui import _refused, paginate
 
 
-def bodies_managed(user: User):
-    """The bodies whose management `user` is on (every body for an administrator)."""
-    bodies = Organisation.objects.filter(kind=Organisation.Kind.CERTIFICATION_BODY)
-    if user.is_superuser:
-        return bodies.order_by("name")
-    ids = Membership.objects.active().filter(user_id=user.pk, manages_body=True)
-    return bodies.filter(pk__in=ids.values("organisation_id")).order_by("name")
-
-
 @login_required
 def body_management(request: HttpRequest, pk: int) -> HttpResponse:
     """The body's people, who of them is on its management (changed here, one person at a

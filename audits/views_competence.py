@@ -5,7 +5,6 @@ go through audits.services_people (checked and logged)."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -221,10 +220,7 @@ def witnessing_list(request: HttpRequest) -> HttpResponse:
     history: dict[int, list[LogEntry]] = {}
     if page.object_list:
         entries = (
-            LogEntry.objects.filter(
-                content_type=ContentType.objects.get_for_model(WitnessedAudit),
-                object_id__in=[str(w.pk) for w in page.object_list],
-            )
+            LogEntry.objects.for_objects(WitnessedAudit, [w.pk for w in page.object_list])
             .select_related("actor")
             .order_by("created_at", "id")
         )

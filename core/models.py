@@ -73,6 +73,13 @@ class LogEntryQuerySet(models.QuerySet):
             object_id=str(obj.pk),
         )
 
+    def for_objects(self, model: type[models.Model], pks) -> "LogEntryQuerySet":
+        """The entries of the objects of `model` with these primary keys (one query)."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+            object_id__in=[str(pk) for pk in pks],
+        )
+
 
 class LogEntry(models.Model):
     """One transition or recorded action on one object: who, when, from, to, why.

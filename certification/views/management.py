@@ -5,7 +5,6 @@ certification.services.management."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -56,11 +55,8 @@ def body_management(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("certification:body_management", args=[pk]))
     people = list(body_people(body))
     history = (
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Membership),
-            object_id__in=[str(pk) for pk in body.memberships.values_list("pk", flat=True)],
-            transition__in=["management_join", "management_leave"],
-        )
+        LogEntry.objects.for_objects(Membership, body.memberships.values_list("pk", flat=True))
+        .filter(transition__in=["management_join", "management_leave"])
         .select_related("actor")
         .order_by("-created_at", "-id")
     )

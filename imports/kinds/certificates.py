@@ -556,15 +556,13 @@ def _queue_portal_records(certificates: list[Certificate]) -> None:
     """A portal record per imported certificate, through the outbox like every certificate
     change (the LogEntry receiver does this for one entry at a time; bulk-written entries
     send no signal). The sweeper delivers them."""
-    from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
-    content_type = ContentType.objects.get_for_model(Certificate)
-    entries = LogEntry.objects.filter(
-        content_type=content_type,
-        object_id__in=[str(c.pk) for c in certificates],
-        transition="imported",
-    ).values_list("pk", "object_id")
+    entries = (
+        LogEntry.objects.for_objects(Certificate, [c.pk for c in certificates])
+        .filter(transition="imported")
+        .values_list("pk", "object_id")
+    )
     now = timezone.now()
     OutboxMessage.objects.bulk_create(
         [

@@ -149,6 +149,20 @@ def throughput(session: Session, path: str, *, seconds: float, clients: int) -> 
     return sum(count) / (time.monotonic() - started)
 
 
+def interleaved_throughputs(
+    session: Session, paths: dict[str, str], *, seconds: float, clients: int, rounds: int = 4
+) -> dict[str, float]:
+    """`throughput` of each of `paths` (name → path), measured in `rounds` alternating slices
+    of `seconds / rounds` each: figures compared with one another (a share of a ceiling) are
+    then taken under the same conditions, not one after the other while the machine's speed
+    drifts. Requests per second over each path's slices together."""
+    done = dict.fromkeys(paths, 0.0)
+    for _ in range(rounds):
+        for name, path in paths.items():
+            done[name] += throughput(session, path, seconds=seconds / rounds, clients=clients)
+    return {name: total / rounds for name, total in done.items()}
+
+
 def paced(session: Session, path: str, *, rate: float, seconds: float, clients: int = 4):
     """Open loop at `rate` requests per second spread over `clients` threads; latencies in
     milliseconds measured from each request's scheduled time (no coordinated omission)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from bench.load import Session, latencies, paced, percentile, throughput
+from bench.load import Session, interleaved_throughputs, latencies, paced, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,11 +195,13 @@ def public_verification(b: Bench):
         "verify_api": f"/api/v1/public/certificates/{number}/",
     }
     anonymous = b.anonymous
-    seconds, clients = b.seconds(8, 1), 8
-    ceiling = throughput(anonymous, "/healthz", seconds=seconds, clients=clients)
+    rates = interleaved_throughputs(
+        anonymous, {"ceiling": "/healthz", **paths}, seconds=b.seconds(8, 1), clients=8
+    )
+    ceiling = rates["ceiling"]
     yield Result.info("healthz_ceiling", ceiling, "req/s")
     for name, path in paths.items():
-        rps = throughput(anonymous, path, seconds=seconds, clients=clients)
+        rps = rates[name]
         yield Result.info(f"{name}_rps", rps, "req/s")
         yield Result.at_least(f"{name}_share_of_ceiling", 100 * rps / ceiling, "%", 70)
         samples = paced(anonymous, path, rate=max(rps / 2, 1), seconds=b.seconds(5, 1))

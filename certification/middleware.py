@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.urls import Resolver404, resolve
@@ -71,8 +72,10 @@ class PublicAnswerMiddleware:
                 return None
         with translation.override(request_language(request)):
             variant = f"{kind}:{translation.get_language() or ''}"
-            answer = public_cache.get(number, variant)
-            if answer is None or (api is not None and not api.allowed()):
+            answer = (
+                public_cache.get(number, variant) if api is None else api.answer(number, variant)
+            )
+            if answer is None:
                 return None  # a miss, or over the rate limit: the normal path answers
             response = public.answer_response(request, answer)
             if api is not None:
@@ -120,22 +123,53 @@ class _ApiChecks:
         self.request = Request(request, authenticators=(), negotiator=None)
         self.view.request = self.request
 
+    # The negotiation's outcome depends only on the Accept header and the `format` parameter:
+    # remembered per pair (bounded), it costs a dictionary lookup for the usual clients.
+    _acceptable: dict[tuple[str | None, str | None], bool] = {}
+
     def acceptable(self) -> bool:
         from rest_framework import exceptions
+        from rest_framework.settings import api_settings
 
-        try:
-            self.view.perform_content_negotiation(self.request)
-        except exceptions.NotAcceptable:
-            return False
-        return True
-
-    def allowed(self) -> bool:
-        """Counted as one request of its scope when allowed; a refused request is not counted
-        (the normal path then counts and refuses it)."""
-        return all(
-            throttle.allow_request(self.request, self.view)
-            for throttle in (self.view.get_throttles())
+        asked = (
+            self.request.META.get("HTTP_ACCEPT"),
+            self.request.GET.get(api_settings.URL_FORMAT_OVERRIDE or ""),
         )
+        known = self._acceptable.get(asked)
+        if known is None:
+            try:
+                self.view.perform_content_negotiation(self.request)
+                known = True
+            except exceptions.NotAcceptable:
+                known = False
+            if len(self._acceptable) >= 256:
+                self._acceptable.clear()
+            self._acceptable[asked] = known
+        return known
+
+    def answer(self, number: str, variant: str):
+        """The cached answer, counted as one request of the rate limit's scope; None when it is
+        not cached or the limit refuses it. A request not answered here is not counted: the
+        normal path counts it (and refuses it over the limit). When this process served the
+        answer before, checking that it is still current and counting the request are one
+        round trip."""
+        throttles = self.view.get_throttles()
+        local = public_cache.remembered(number, variant)
+        if (
+            local is not None
+            and len(throttles) == 1
+            and public_cache.cache_alias() == DEFAULT_CACHE_ALIAS  # the throttle's cache
+        ):
+            allowed = throttles[0].allow_request_if(
+                self.request, self.view, local.generation_key, local.stamp
+            )
+            if allowed is not None:  # still current
+                return local.answer if allowed else None
+        answer = public_cache.get(number, variant)
+        if answer is None:
+            return None
+        allowed = all(throttle.allow_request(self.request, self.view) for throttle in throttles)
+        return answer if allowed else None
 
     def finalize(self, response) -> None:
         headers = dict(self.view.default_response_headers)

@@ -47,8 +47,12 @@ class PublicAnswer:
         return cls(content, content_type, status, f'"{digest}"', time.time())
 
 
+def cache_alias() -> str:
+    return getattr(settings, "PUBLIC_CACHE_ALIAS", "default")
+
+
 def _cache():
-    return caches[getattr(settings, "PUBLIC_CACHE_ALIAS", "default")]
+    return caches[cache_alias()]
 
 
 def _timeout() -> int:
@@ -109,16 +113,36 @@ _LOCAL: OrderedDict[str, tuple[str, str, PublicAnswer]] = OrderedDict()
 LOCAL_SIZE = 512
 
 
-def get(number: str, variant: str) -> PublicAnswer | None:
-    """The cached answer for `number` in `variant`, or None when absent or stale."""
+@dataclass(frozen=True)
+class Remembered:
+    """An answer this process served, current while the shared cache holds `stamp` under
+    `generation_key` (a key of the public cache, `cache_alias()`)."""
+
+    generation_key: str
+    stamp: str
+    answer: PublicAnswer
+
+
+def remembered(number: str, variant: str) -> Remembered | None:
+    """The answer this process served last for `number` in `variant`, not yet checked against
+    the current generation: for a caller that reads `generation_key` in the same round trip
+    as other work (the public API, with its rate limit). `get` checks it itself."""
     key = _entry_key(number, variant)
     local = _LOCAL.get(key)
-    if local is not None:
-        family, stamp, answer = local
-        if _cache().get(_generation_key(family)) == stamp:
-            with contextlib.suppress(KeyError):  # another thread dropped it meanwhile
-                _LOCAL.move_to_end(key)
-            return answer
+    if local is None:
+        return None
+    with contextlib.suppress(KeyError):  # another thread dropped it meanwhile
+        _LOCAL.move_to_end(key)
+    family, stamp, answer = local
+    return Remembered(_generation_key(family), stamp, answer)
+
+
+def get(number: str, variant: str) -> PublicAnswer | None:
+    """The cached answer for `number` in `variant`, or None when absent or stale."""
+    local = remembered(number, variant)
+    if local is not None and _cache().get(local.generation_key) == local.stamp:
+        return local.answer
+    key = _entry_key(number, variant)
     entry = _cache().get(key)
     if entry is None:
         return None

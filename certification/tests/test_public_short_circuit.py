@@ -183,3 +183,26 @@ def test_the_api_rate_limit_and_negotiation_still_apply(whole_stack, certificate
     _prime(stack, url)  # two requests: the allowance of the minute
     answer = stack.get(url, short_circuit=True)
     assert answer.status_code == 429
+
+
+def test_a_stale_remembered_api_answer_is_counted_once_by_the_rate_limit(
+    whole_stack, certificate, settings, cb_staff, django_capture_on_commit_callbacks
+):
+    stack = whole_stack()
+    url = f"/api/v1/public/certificates/{certificate.number}/"
+    _prime(stack, url)
+    assert not stack.get(url, short_circuit=True).passed_the_stack  # remembered now
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_suspend(
+            certificate=certificate,
+            by=cb_staff,
+            comment="Không duy trì hệ thống.",
+            until=today() + datetime.timedelta(days=30),
+        )
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    cache.clear()  # the rate limit's counts start again; the answer is stale either way
+    answers = [stack.get(url, short_circuit=True) for _ in range(4)]
+    # The first takes the normal path (the remembered answer is stale), counted there only.
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].passed_the_stack and answers[0].json()["state"] == "suspended"

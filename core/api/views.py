@@ -8,6 +8,7 @@
 """
 
 import datetime
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,19 +45,26 @@ _MAX_ID = 2**63 - 1
 # --- Throttles ----------------------------------------------------------------------------
 
 
-# The sliding log of one throttle key kept in a Redis sorted set (score: request time): drop the
-# times older than the window, count, and add this one if under the limit, in one atomic step.
-# Returns {allowed, count before this request, oldest time in the window (text) or false}.
+# The sliding log of one throttle key kept in a Redis sorted set (score: request time): drop
+# the times at or before the window's start, count, and add this one if under the limit, in
+# one atomic step.
+# ARGV: now, start of the window, limit, this request's member, seconds to keep the log.
+# Returns {1, count before this request} when allowed, {0, count, oldest time in the window}
+# when refused (what wait() needs). With a second key, only when that key holds ARGV[6] (else
+# {-1, 0}: nothing counted): a caller that counts a request only if a cached answer is still
+# current checks both in one round trip.
 _SLIDING_LOG = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if #KEYS > 1 and redis.call('GET', KEYS[2]) ~= ARGV[6] then
+  return {-1, 0}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local count = redis.call('ZCARD', KEYS[1])
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or false
 if count >= tonumber(ARGV[3]) then
-  return {0, count, oldest}
+  return {0, count, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
-return {1, count, oldest or ARGV[1]}
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1, count}
 """
 _scripts: dict[int, Any] = {}
 
@@ -82,30 +90,49 @@ class ScopedThrottle(ScopedRateThrottle):
     Retry-After; other caches use DRF's implementation."""
 
     def allow_request(self, request, view):
+        return bool(self._count(request, view, None))
+
+    def allow_request_if(self, request, view, key: str, value) -> bool | None:
+        """`allow_request`, only while the throttle's cache holds `value` under `key`: None
+        (and nothing counted) when it does not. With Redis, one round trip for both."""
+        return self._count(request, view, (key, value))
+
+    def _count(self, request, view, condition) -> bool | None:
         backend = _redis_backend(self.cache)
         if backend is None:
+            if condition is not None and self.cache.get(condition[0]) != condition[1]:
+                return None
             return super().allow_request(request, view)
         # ScopedRateThrottle's set-up, then SimpleRateThrottle's rule against Redis.
         self.scope = getattr(view, self.scope_attr, None)
-        if not self.scope:
+        self.rate = self.get_rate() if self.scope else None
+        self.key = self.get_cache_key(request, view) if self.rate is not None else None
+        if self.key is None:  # nothing to count
+            if condition is not None and self.cache.get(condition[0]) != condition[1]:
+                return None
             return True
-        self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
         self.now = self.timer()
         client = backend._cache.get_client(write=True)
         script = _scripts.get(id(client))
         if script is None:
             script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
-        allowed, count, oldest = script(
-            keys=[backend.make_key(f"{self.key}:log")],
-            args=[repr(self.now), self.duration, self.num_requests, uuid.uuid4().hex],
-        )
-        self._window = (int(count), float(oldest) if oldest else None)
+        keys = [backend.make_key(f"{self.key}:log")]
+        args = [
+            repr(self.now),
+            repr(self.now - self.duration),
+            self.num_requests,
+            uuid.uuid4().hex,
+            math.ceil(self.duration),
+        ]
+        if condition is not None:
+            keys.append(backend.make_key(condition[0]))
+            args.append(backend._cache._serializer.dumps(condition[1]))
+        allowed, count, *oldest = script(keys=keys, args=args)
+        if allowed == -1:
+            return None
+        # Only a refusal asks for wait(), and only then is the oldest time read.
+        self._window = (int(count), float(oldest[0]) if oldest and oldest[0] else None)
         return bool(allowed)
 
     def wait(self):

@@ -73,3 +73,26 @@ def test_a_refused_request_is_not_counted(redis_cache, settings):
     _allowed, throttle = _ask("198.51.100.7")
     key = redis_cache.make_key(f"{throttle.key}:log")
     assert redis_cache._cache.get_client().zcard(key) == 2
+
+
+def test_a_request_is_counted_only_while_a_cache_key_holds_the_value_given(redis_cache, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    redis_cache.set("generation", "a1b2")
+    request = Request(RequestFactory().get("/", REMOTE_ADDR="192.0.2.44"), authenticators=())
+    view = SimpleNamespace(throttle_scope="public")
+
+    def ask(value):
+        throttle = ScopedThrottle()
+        return throttle.allow_request_if(request, view, "generation", value), throttle
+
+    # Another value, or none stored: not counted at all.
+    assert ask("c3d4")[0] is None
+    redis_cache.delete("missing")
+    assert ScopedThrottle().allow_request_if(request, view, "missing", "a1b2") is None
+    # The value held: counted as allow_request counts, up to the limit.
+    assert [ask("a1b2")[0] for _ in range(3)] == [True, True, False]
+    refused, throttle = ask("a1b2")
+    assert refused is False and 0 < throttle.wait() <= 60
+    key = redis_cache.make_key(f"{throttle.key}:log")
+    assert redis_cache._cache.get_client().zcard(key) == 2

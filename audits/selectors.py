@@ -194,14 +194,15 @@ def audited_enterprise_ids(user) -> set[int]:
     }
 
 
-# The permissions (codenames, unique across the models) that make audits visible.
-_VISIBILITY_PERMISSIONS = (
-    "view_audit",
+# The permissions (codenames, unique across the models) that make audits visible: a team
+# member's on the audit itself, the others' on their body, enterprise or province.
+_ROLE_VISIBILITY = (
     ROLE_PERMISSIONS[Role.CB_STAFF],
     ROLE_PERMISSIONS[Role.DECISION_MAKER],
     ROLE_PERMISSIONS[Role.ENTERPRISE],
     ROLE_PERMISSIONS[Role.REGULATOR],
 )
+_VISIBILITY_PERMISSIONS = ("view_audit", *_ROLE_VISIBILITY)
 
 
 def audit_subject_q(*, body_ids=None, enterprise_ids=None, prefix: str = "") -> Q:
@@ -241,20 +242,26 @@ class AnyOf(Func):
         return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
 
 
-def audits_visible_to(user: User) -> QuerySet[Audit]:
+def audits_visible_to(user: User, *, pk: int | None = None) -> QuerySet[Audit]:
     """Audits `user` may see: their teams' (object permission granted on assignment), all of
     a body where they are an officer or a decision maker, their enterprise's, and — for a
-    regulator — those of enterprises in their province."""
+    regulator — those of enterprises in their province. With `pk`, only that audit (when
+    visible): only the grants that could open it are read, not every audit of their teams."""
     if not user.is_authenticated or not user.is_active:
         return Audit.objects.none()
     # One query for every grant that opens audits, turned into integer ids here: guardian
     # keeps object ids as text, and comparing the audits' ids as text would scan them all.
     # Only the branches the user has are built, so each role gets an indexed plan. Only users
     # hold object permissions in this project (the membership and team services grant them).
+    wanted = Q(permission__codename__in=_VISIBILITY_PERMISSIONS)
+    if pk is not None:
+        wanted = Q(permission__codename__in=_ROLE_VISIBILITY) | Q(
+            permission__codename="view_audit", object_pk=str(pk)
+        )
     grants: dict[str, list[int]] = {}
-    for codename, object_pk in UserObjectPermission.objects.filter(
-        user=user, permission__codename__in=_VISIBILITY_PERMISSIONS
-    ).values_list("permission__codename", "object_pk"):
+    for codename, object_pk in UserObjectPermission.objects.filter(wanted, user=user).values_list(
+        "permission__codename", "object_pk"
+    ):
         if object_pk.isdigit():
             grants.setdefault(codename, []).append(int(object_pk))
     body_ids = grants.get(ROLE_PERMISSIONS[Role.CB_STAFF], []) + grants.get(
@@ -276,14 +283,15 @@ def audits_visible_to(user: User) -> QuerySet[Audit]:
             province_id__in=regulated_province_ids(user)
         ).values("pk")
         visible |= audit_subject_q(enterprise_ids=in_provinces)
-    return Audit.objects.filter(visible)
+    audits = Audit.objects.filter(visible)
+    return audits if pk is None else audits.filter(pk=pk)
 
 
 def audit_get_for_user(user: User, pk: int) -> Audit:
     """The audit with its application or certificate, client, body and scheme loaded; 404
     when it does not exist or `user` may not see it."""
     audit = (
-        audits_visible_to(user)
+        audits_visible_to(user, pk=pk)
         .select_related(
             "application__enterprise",
             "application__body",

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -543,29 +545,42 @@ def _posted_answers(data) -> tuple[list[dict], dict[int, dict]]:
 
 def _checklist_rows(overview, typed=None, errors=None):
     """Sections with, for each item, what to show: the saved answer or what was typed, and
-    the item's errors (by item code)."""
+    the item's errors (by item code). The texts the page prints are worked out here once
+    (the page has 56 items; the template would look each up several times)."""
     typed, errors = typed or {}, errors or {}
     sections = []
     for row in overview.sections:
         items = []
         for item, answer in row.items:
             entered = typed.get(item.pk)
+            item_errors = errors.get(item.code, [])
             items.append(
                 {
                     "item": item,
                     # The id as text: the page prints it a dozen times per item, and a number
                     # would go through number formatting each time.
                     "pk": str(item.pk),
+                    "requirement": item.requirement,
+                    "guidance": item.guidance,
+                    "evidence": item.evidence,
                     "answer": answer,
+                    "answered": _answered(answer) if answer and not item_errors else "",
                     "result": entered["result"] if entered else (answer.result if answer else ""),
                     "note": entered["note"] if entered else (answer.note if answer else ""),
                     "finding_id": answer.finding_id if answer else None,
                     "version": answer.version if answer else 0,
-                    "errors": errors.get(item.code, []),
+                    "errors": item_errors,
                 }
             )
         sections.append({"row": row, "items": items})
     return sections
+
+
+def _answered(answer) -> str:
+    return _("Answered by %(name)s, %(when)s") % {
+        "name": answer.answered_by.get_full_name(),
+        "when": date_format(localtime(answer.answered_at), "d/m/Y H:i"),
+    }
 
 
 def _checklist_context(request, audit, typed=None, errors=None) -> dict:
@@ -626,7 +641,10 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
     partial = bool(getattr(request, "htmx", False))
     try:
         saved = checklist_save_answers(
-            audit=pk, answers=answers, by=request.user, within=audits_visible_to(request.user)
+            audit=pk,
+            answers=answers,
+            by=request.user,
+            within=audits_visible_to(request.user, pk=pk),
         )
     except Audit.DoesNotExist:
         raise Http404(_("No such audit.")) from None

@@ -395,7 +395,7 @@ class AuditChecklistSyncView(APIView):
                 device=data.get("device"),
                 pending=data["pending"],
                 label=data["label"],
-                within=audits_visible_to(request.user),
+                within=audits_visible_to(request.user, pk=pk),
             )
         except Audit.DoesNotExist:
             raise exceptions.NotFound() from None

@@ -276,6 +276,7 @@ def test_who_sees_an_audit_and_its_findings(stage1, lead_assessor, who, sees, re
     finding = raise_on(stage1, lead_assessor, "minor")
     user = request.getfixturevalue(who)
     assert list(audits_visible_to(user)) == ([stage1] if sees else [])
+    assert list(audits_visible_to(user, pk=stage1.pk)) == ([stage1] if sees else [])
     assert list(findings_visible_to(user)) == ([finding] if sees else [])
     if sees:
         assert audit_get_for_user(user, stage1.pk) == stage1
@@ -285,6 +286,22 @@ def test_who_sees_an_audit_and_its_findings(stage1, lead_assessor, who, sees, re
             audit_get_for_user(user, stage1.pk)
         with pytest.raises(Http404):
             finding_get_for_user(user, finding.pk)
+
+
+def test_asking_about_one_audit_gives_that_one_only(
+    planned_stage1, application, cb_staff, lead_assessor, member
+):
+    stage2 = planned_audit(
+        staff=cb_staff, lead=lead_assessor, application=application, kind=Audit.Kind.STAGE2
+    )
+    # The lead sees both; asked about one, that one (not every audit of their teams).
+    assert set(audits_visible_to(lead_assessor)) == {planned_stage1, stage2}
+    assert list(audits_visible_to(lead_assessor, pk=stage2.pk)) == [stage2]
+    assert list(audits_visible_to(lead_assessor, pk=planned_stage1.pk)) == [planned_stage1]
+    # The member is on the first team only.
+    assert list(audits_visible_to(member, pk=stage2.pk)) == []
+    with pytest.raises(Http404):
+        audit_get_for_user(member, stage2.pk)
 
 
 def test_a_member_taken_off_the_team_no_longer_sees_the_audit(planned_stage1, member, cb_staff):

@@ -1,6 +1,10 @@
 """Fixtures shared by every app's tests: the cast of people and organisations."""
 
+import socket
+import uuid
+
 import pytest
+from django.core.cache import caches
 from django.utils import translation
 
 from certification.models import Role
@@ -161,3 +165,26 @@ def national_province(db):
 def national_regulator(national_province, admin_user):
     """A regulator of the national jurisdiction: sees every province, decides registrations."""
     return grant(UserFactory(username="national"), Role.REGULATOR, national_province, by=admin_user)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache in the Redis of this machine (database 2, a prefix of its own per
+    test), as production runs; for the integration tests that need Redis itself."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            answers = s.recv(16).startswith(b"+PONG")
+    except OSError:
+        answers = False
+    if not answers:
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/2",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    yield caches["default"]
+    caches["default"].clear()

@@ -209,3 +209,20 @@ def attach_documents(owner, doc_types, *, by):
             f"{doc_type}.pdf", b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
         )
         document_upload(owner=owner, doc_type=doc_type, file=pdf, by=by)
+
+
+def suspend_at_once(certificate, by, capture_on_commit_callbacks) -> None:
+    """Suspend `certificate` for 30 days, with what runs after the commit (the public cache's
+    invalidation) run at once."""
+    import datetime
+
+    from certification.services import certificate_suspend
+    from core.clock import today
+
+    with capture_on_commit_callbacks(execute=True):
+        certificate_suspend(
+            certificate=certificate,
+            by=by,
+            comment="Không duy trì hệ thống.",
+            until=today() + datetime.timedelta(days=30),
+        )

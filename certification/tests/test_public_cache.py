@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from certification import public_cache
 from certification.services import certificate_reinstate, certificate_suspend
+from certification.tests.factories import suspend_at_once
 from core.clock import today
 
 pytestmark = pytest.mark.django_db
@@ -56,13 +57,7 @@ def test_repeated_verification_is_answered_from_the_cache_without_cookie_and_rev
     assert since.status_code == 304
 
     # A suspension shows at once, in the same request cycle, with a new ETag.
-    with django_capture_on_commit_callbacks(execute=True):
-        certificate_suspend(
-            certificate=certificate,
-            by=cb_staff,
-            comment="Không duy trì hệ thống.",
-            until=today() + datetime.timedelta(days=30),
-        )
+    suspend_at_once(certificate, cb_staff, django_capture_on_commit_callbacks)
     after, _ = _get(client, url, if_none_match=etag)
     assert after.status_code == 200
     assert 'data-state="suspended"' in after.text

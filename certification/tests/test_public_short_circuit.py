@@ -2,7 +2,6 @@
 the view, is the very answer the whole stack gives: same status, bytes and headers (security
 headers, CSP, Vary, validators, language) — and a transition changes it at once."""
 
-import datetime
 from unittest import mock
 
 import pytest
@@ -10,8 +9,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.test import Client
 
-from certification.services import certificate_suspend
-from core.clock import today
+from certification.tests.factories import suspend_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -134,13 +132,7 @@ def test_a_suspension_changes_the_short_circuit_answer_at_once(
     assert not before.passed_the_stack
     assert 'data-state="active"' in before.text
 
-    with django_capture_on_commit_callbacks(execute=True):
-        certificate_suspend(
-            certificate=certificate,
-            by=cb_staff,
-            comment="Không duy trì hệ thống.",
-            until=today() + datetime.timedelta(days=30),
-        )
+    suspend_at_once(certificate, cb_staff, django_capture_on_commit_callbacks)
     # The stale answer is never sent: the next request takes the normal path and shows the
     # suspension, then the new answer is sent from the cache, still identical to the stack's.
     after = stack.get(url, short_circuit=True, if_none_match=before["ETag"])
@@ -192,13 +184,7 @@ def test_a_stale_remembered_api_answer_is_counted_once_by_the_rate_limit(
     url = f"/api/v1/public/certificates/{certificate.number}/"
     _prime(stack, url)
     assert not stack.get(url, short_circuit=True).passed_the_stack  # remembered now
-    with django_capture_on_commit_callbacks(execute=True):
-        certificate_suspend(
-            certificate=certificate,
-            by=cb_staff,
-            comment="Không duy trì hệ thống.",
-            until=today() + datetime.timedelta(days=30),
-        )
+    suspend_at_once(certificate, cb_staff, django_capture_on_commit_callbacks)
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public": "3/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     cache.clear()  # the rate limit's counts start again; the answer is stale either way

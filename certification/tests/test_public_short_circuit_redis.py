@@ -2,37 +2,21 @@
 against the rate limit in one round trip, and is still the whole stack's answer: current after
 a suspension, refused over the limit. Needs the Redis of this machine (database 2)."""
 
-import datetime
-import uuid
 from unittest import mock
 
 import pytest
 import redis
-from django.core.cache import caches
 
-from certification.services import certificate_suspend
-from certification.tests.test_public_short_circuit import _headers, _prime, whole_stack
-from core.clock import today
-from core.tests.test_throttle_redis import _redis_answers
+from certification.tests.factories import suspend_at_once
+from certification.tests.test_public_short_circuit import (
+    _headers,
+    _prime,
+    whole_stack,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
 __all__ = ["whole_stack"]  # the fixture, shared with the tests on the local cache
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not _redis_answers():
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/2",
-            "KEY_PREFIX": f"test-public-{uuid.uuid4().hex}",
-        }
-    }
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def _round_trips(stack, url, **kwargs):
@@ -57,13 +41,7 @@ def test_a_repeated_api_answer_costs_one_redis_round_trip_and_stays_current(
     assert fast.json()["state"] == "active"
     assert fast.content == normal.content and _headers(fast) == _headers(normal)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        certificate_suspend(
-            certificate=certificate,
-            by=cb_staff,
-            comment="Không duy trì hệ thống.",
-            until=today() + datetime.timedelta(days=30),
-        )
+    suspend_at_once(certificate, cb_staff, django_capture_on_commit_callbacks)
     after = stack.get(url, short_circuit=True)
     assert after.passed_the_stack  # the remembered answer is stale: never sent
     assert after.json()["state"] == "suspended"

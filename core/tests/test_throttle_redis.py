@@ -2,43 +2,16 @@
 (core.api.views.ScopedThrottle): the same rule and Retry-After as DRF's own, which the other
 caches use. Needs the Redis of this machine (database 2)."""
 
-import socket
 import time
-import uuid
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import caches
 from django.test import RequestFactory
 from rest_framework.request import Request
 
 from core.api.views import ScopedThrottle
 
 pytestmark = pytest.mark.integration
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not _redis_answers():
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/2",
-            "KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
-        }
-    }
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def _ask(address: str) -> tuple[bool, ScopedThrottle]:

@@ -9,7 +9,7 @@ amount of data.
 
 import datetime
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -181,9 +181,9 @@ def certified_enterprises(
     return result
 
 
-def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> int:
-    """How many enterprises `certified_enterprises` lists for `day`, by the same rules, counted
-    by the database (one query: the union of the tax codes; no certificate row leaves it)."""
+def _certified_sources(province_ids: list[int], day: datetime.date):
+    """The certificates and the outside certifications that make an enterprise of the
+    provinces certified on `day`, by the rules of `certified_enterprises` (querysets)."""
     withdrawn_by_then = LogEntry.objects.filter(
         content_type__app_label="certification",
         content_type__model="certificate",
@@ -208,6 +208,13 @@ def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> i
         valid_from__lte=day,
         valid_until__gte=day,
     )
+    return own, outside
+
+
+def certified_enterprise_count(province_ids: list[int], day: datetime.date) -> int:
+    """How many enterprises `certified_enterprises` lists for `day`, by the same rules, counted
+    by the database (one query: the union of the tax codes; no certificate row leaves it)."""
+    own, outside = _certified_sources(province_ids, day)
     return (
         own.values_list("enterprise__tax_code")
         .order_by()
@@ -536,32 +543,21 @@ def province_comparison(
     surveillance. `applications` and `certificates` are the by-province figures of
     application_figures and certificate_figures. Constant number of queries (2)."""
     provinces = list(Province.objects.filter(pk__in=province_ids).order_by("name"))
-    certified = defaultdict(set)
-    for tax, province_id in (
-        Certificate.objects.filter(
-            enterprise__province_id__in=province_ids,
-            state=Certificate.State.ACTIVE,
-            valid_from__lte=day,
-            valid_until__gte=day,
-        )
-        .values_list("enterprise__tax_code", "enterprise__province_id")
-        .distinct()
-    ):
-        certified[province_id].add(tax)
-    for tax, province_id in (
-        OutsideCertification.objects.filter(
-            jurisdiction_id__in=province_ids, valid_from__lte=day, valid_until__gte=day
-        )
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
-        .values_list("tax_code", "jurisdiction_id")
-    ):
-        certified[province_id].add(tax)
+    # Each province's certified enterprises by the rules of certified_enterprise_count (the
+    # distinct pairs of tax code and province, one query).
+    own, outside = _certified_sources(province_ids, day)
+    certified = Counter(
+        province_id
+        for _tax, province_id in own.values_list("enterprise__tax_code", "enterprise__province_id")
+        .order_by()
+        .union(outside.values_list("tax_code", "jurisdiction_id").order_by())
+    )
     empty: dict[str, int] = {}
     return [
         {
             "province": province,
             "applications": applications.get(province.pk, 0),
-            "enterprises_certified": len(certified.get(province.pk, ())),
+            "enterprises_certified": certified[province.pk],
             "active": certificates.get(province.pk, empty).get("state_active", 0),
             "suspended": certificates.get(province.pk, empty).get("state_suspended", 0),
             "withdrawn": certificates.get(province.pk, empty).get("state_withdrawn", 0),

@@ -287,6 +287,21 @@ def test_the_national_dashboard_compares_provinces(client, world, province, nati
     assert 'data-province="kon-tum"' in page.text
 
 
+def test_the_comparison_counts_certified_enterprises_as_the_plan_indicator_does(
+    world, province, other_province
+):
+    """Fails on the code before: the comparison counted certificates active now, also for a
+    past day (E2, withdrawn today, and E4, suspended since, were certified a month ago)."""
+    ids = [province.pk, other_province.pk]
+    for day in (today(), days(-30)):
+        rows = selectors.province_comparison(ids, day, {}, {})
+        assert {row["province"].pk: row["enterprises_certified"] for row in rows} == {
+            pk: selectors.certified_enterprise_count([pk], day) for pk in ids
+        }
+    rows = selectors.province_comparison(ids, days(-30), {}, {})
+    assert {row["province"].pk: row["enterprises_certified"] for row in rows}[province.pk] == 5
+
+
 def test_a_provincial_regulator_sees_only_their_province_and_no_comparison(
     client, world, regulator
 ):
